@@ -1,0 +1,34 @@
+import type { Command } from 'commander';
+import { stackUp } from '../deploy/stack.ts';
+import { loadConfig, type AppConfig } from '../config/config.ts';
+import { createLogger } from '../config/logger.ts';
+import { createKafka } from '../kafka/client.ts';
+import { groupHasMembers } from '../kafka/groups.ts';
+import { topicNames } from '../kafka/topics.ts';
+import { processorOptions, startProcessor, type Service } from './services.ts';
+import { runDemoScenario } from './demo-scenario.ts';
+
+export function registerDemoCommand(program: Command): void {
+  program
+    .command('demo')
+    .description('a guided scenario: two tenants, members, a forged cross-tenant command refused, chains verified (starts the stack and a processor if none runs)')
+    .action(async () => {
+      await stackUp();
+      const { ok } = await runDemo(loadConfig(), (line) => console.log(line));
+      process.exitCode = ok ? 0 : 1;
+    });
+}
+
+export async function runDemo(config: AppConfig, say: (line: string) => void): Promise<{ ok: boolean }> {
+  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: 'palisade-demo' });
+  let own: Service | undefined;
+  if (!(await groupHasMembers(kafka, processorOptions(config).groupId))) {
+    say('(no command processor is running: starting one in this process for the demo)');
+    own = await startProcessor(config, createLogger({ name: 'palisade', level: 'warn' }));
+  }
+  try {
+    return await runDemoScenario({ kafka, brokers: config.kafka.brokers, topics: topicNames(config.topicPrefix), databaseUrl: config.databaseUrl, say });
+  } finally {
+    await own?.stop();
+  }
+}

@@ -1,0 +1,24 @@
+import type { Command } from 'commander';
+import { configAndLogger, startProcessor, stopOnSignals, type Service } from './services.ts';
+import { startProjector } from '../projections/service.ts';
+import { startAnchorer } from '../projections/anchors/anchorer.ts';
+import type { AppConfig } from '../config/config.ts';
+import type { Logger } from '../config/logger.ts';
+
+/** One long-running service in its own process, stopped gracefully on SIGINT/SIGTERM. */
+function registerServiceCommand(program: Command, name: string, description: string, start: (config: AppConfig, log: Logger) => Promise<Service>): void {
+  program
+    .command(name)
+    .description(`${description}; stops gracefully on SIGINT/SIGTERM`)
+    .action(async () => {
+      const { config, log } = configAndLogger('palisade');
+      const service = await start(config, log);
+      await stopOnSignals([service], log);
+    });
+}
+
+export function registerProcessorCommand(program: Command): void {
+  registerServiceCommand(program, 'processor', 'run only the command processor (the single writer of tenant chains)', startProcessor);
+  registerServiceCommand(program, 'projector', 'run only the projector (read models in PostgreSQL)', startProjector);
+  registerServiceCommand(program, 'anchorer', 'run only the anchorer (Merkle checkpoints, signed anchors)', startAnchorer);
+}

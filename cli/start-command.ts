@@ -1,0 +1,24 @@
+import type { Command } from 'commander';
+import { stackUp } from '../deploy/stack.ts';
+import { loadConfig } from '../config/config.ts';
+import { createLogger } from '../config/logger.ts';
+import { startAllServices, stopOnSignals } from './services.ts';
+import { runDemo } from './demo-command.ts';
+
+export function registerStartCommand(program: Command): void {
+  program
+    .command('start')
+    .description('bring the local stack up (idempotent), then run every Palisade service in this process until SIGINT/SIGTERM')
+    .option('--demo', 'also run the guided demo scenario once the services are up')
+    .action(async (opts: { demo?: boolean }) => {
+      const up = await stackUp({ onProgress: (p) => { if (p.phase === 'end') console.error(`  ${p.step}: ${p.detail}`); } });
+      console.error(`stack ready in ${up.ms} ms (kafka ${up.kafka.brokers.join(',')}, postgres ${up.postgres.mode})`);
+      const config = loadConfig();
+      const log = createLogger({ name: 'palisade', level: config.logLevel });
+      const services = await startAllServices(config, log);
+      console.error(`running: ${services.map((s) => s.name).join(', ')}. Ctrl-C stops gracefully. Watch a scenario with: npx palisade demo`);
+      const stopped = stopOnSignals(services, log);
+      if (opts.demo) await runDemo(config, (line) => console.log(line));
+      await stopped;
+    });
+}

@@ -1,0 +1,36 @@
+// Rejection codes the processor itself produces, before or around the domain's decide
+// (domain/errors.ts holds the domain's). Stable: clients match on them.
+
+export const ProcessorCode = {
+  /** The record's key or partition does not match the tenant (single-writer guarantee). */
+  WRONG_PARTITION: 'WRONG_PARTITION',
+  COMMAND_TOO_LARGE: 'COMMAND_TOO_LARGE',
+  /** issuedAt older than the replay window, or too far in the future. */
+  COMMAND_EXPIRED: 'COMMAND_EXPIRED',
+  CLOCK_SKEW: 'CLOCK_SKEW',
+  SIGNATURE_MISSING: 'SIGNATURE_MISSING',
+  SIGNATURE_INVALID: 'SIGNATURE_INVALID',
+  UNKNOWN_PRODUCER_KEY: 'UNKNOWN_PRODUCER_KEY',
+  PRODUCER_KEY_REVOKED: 'PRODUCER_KEY_REVOKED',
+  PRODUCER_KEY_NOT_ALLOWED: 'PRODUCER_KEY_NOT_ALLOWED',
+  /** The tenant's stored chain failed verification at rebuild: fail closed. */
+  CHAIN_CORRUPT: 'CHAIN_CORRUPT',
+} as const;
+export type ProcessorCode = (typeof ProcessorCode)[keyof typeof ProcessorCode];
+
+/** Refusals of the command's authenticity. Their commandIds are never remembered, so a forger
+ * cannot squat on a commandId a legitimate producer will use later. */
+export const AUTHENTICATION_CODES: ReadonlySet<string> = new Set([
+  ProcessorCode.SIGNATURE_MISSING,
+  ProcessorCode.SIGNATURE_INVALID,
+  ProcessorCode.UNKNOWN_PRODUCER_KEY,
+  ProcessorCode.PRODUCER_KEY_REVOKED,
+  ProcessorCode.PRODUCER_KEY_NOT_ALLOWED,
+]);
+
+/** Dead-letter reasons: records that cannot be answered with a CommandResult. */
+export const DeadLetterCode = {
+  EMPTY_RECORD: 'EMPTY_RECORD',
+  UNDECODABLE: 'UNDECODABLE',
+  COMMAND_TOO_LARGE: 'COMMAND_TOO_LARGE',
+} as const;

@@ -1,0 +1,151 @@
+// One command record in, its consequences out: events appended to the tenant's chain, a
+// CommandResult, or a dead letter. No I/O: the clock, event ids and the key lookup come in
+// through the context, and every change goes to the batch overlay.
+import { parseTenantCommand, tenantDecider } from '../../domain/tenant/index.ts';
+import { isCanonicalUuid } from '../../domain/validation.ts';
+import type { TenantEvent } from '../../domain/tenant/state.ts';
+import { eventHash } from '../../chain/event-hash.ts';
+import { sha256 } from '../../chain/sha256.ts';
+import { decodeCommand } from '../../schemas/codec.ts';
+import { CodecError } from '../../schemas/errors.ts';
+import { latestVersion } from '../../schemas/registry.ts';
+import type { CommandResult, DeadLetter, HashedEvent, JsonObject, LogicalActor, SignedCommand } from '../../schemas/logical.ts';
+import { partitionFor } from '../../kafka/partitioner.ts';
+import type { InRecord } from '../../kafka/messages.ts';
+import { authenticate } from './authenticate.ts';
+import { DeadLetterCode, ProcessorCode } from './errors.ts';
+import { commandKey, type BatchView, type RecordedOutcome } from './partition-state.ts';
+import type { ProducerKeyLookup } from './producer-keys.ts';
+
+export interface CommandContext {
+  readonly partition: number;
+  readonly partitionCount: number;
+  readonly keys: ProducerKeyLookup;
+  readonly now: () => Date;
+  readonly newEventId: () => string;
+  readonly maxCommandBytes: number;
+  /** Older commands are refused, so a replay can never outlive the idempotency window. */
+  readonly maxCommandAgeMs: number;
+  readonly maxClockSkewMs: number;
+}
+
+export interface BatchOutputs {
+  readonly events: HashedEvent[];
+  readonly results: CommandResult[];
+  readonly deadLetters: DeadLetter[];
+}
+
+export const PROCESSOR_ACTOR: LogicalActor = Object.freeze({ kind: 'system', id: 'command-processor' });
+
+export function handleCommandRecord(record: InRecord, view: BatchView, ctx: CommandContext, out: BatchOutputs): void {
+  const at = ctx.now();
+  if (!record.value || record.value.length === 0) return deadLetter(record, DeadLetterCode.EMPTY_RECORD, 'record has no value', at, out);
+  let command: SignedCommand;
+  try {
+    command = decodeCommand(record.value);
+  } catch (error) {
+    if (!(error instanceof CodecError)) throw error;
+    const code = record.value.length > ctx.maxCommandBytes ? DeadLetterCode.COMMAND_TOO_LARGE : DeadLetterCode.UNDECODABLE;
+    return deadLetter(record, code, `${error.code}: ${error.message}`, at, out);
+  }
+  if (!isCanonicalUuid(command.tenantId) || !isCanonicalUuid(command.commandId)) {
+    return deadLetter(record, DeadLetterCode.UNDECODABLE, 'tenantId and commandId must be canonical lowercase UUIDs', at, out);
+  }
+  const digest = sha256(record.value).toString('hex');
+  const respond = (outcome: RecordedOutcome, replayed = false): void => {
+    out.results.push(toResult(command, digest, outcome, replayed, at));
+  };
+  const refuse = (code: string, message: string): void => respond({ outcome: 'rejected', code, message });
+
+  if (record.value.length > ctx.maxCommandBytes) return refuse(ProcessorCode.COMMAND_TOO_LARGE, `command is ${record.value.length} bytes; the limit is ${ctx.maxCommandBytes}`);
+  if (record.key?.toString('utf8') !== command.tenantId || partitionFor(command.tenantId, ctx.partitionCount) !== ctx.partition) {
+    return refuse(ProcessorCode.WRONG_PARTITION, 'the record must be keyed by its tenantId (murmur2 partitioning)');
+  }
+  const authentication = authenticate(command, ctx.keys);
+  if (!authentication.ok) {
+    recordRefusalInChain(command, authentication.code, view, ctx, at, out);
+    return refuse(authentication.code, authentication.message);
+  }
+  const key = commandKey(command.tenantId, command.commandId);
+  const earlier = view.outcome(key);
+  if (earlier) return respond(earlier, true);
+
+  const age = at.getTime() - Date.parse(command.issuedAt);
+  if (age > ctx.maxCommandAgeMs || age < -ctx.maxClockSkewMs) {
+    const code = age > 0 ? ProcessorCode.COMMAND_EXPIRED : ProcessorCode.CLOCK_SKEW;
+    return refuse(code, `issuedAt ${command.issuedAt} is outside the accepted window`);
+  }
+  const outcome = decideAndAppend(command, view, ctx, at, out);
+  view.record(key, outcome);
+  respond(outcome);
+}
+
+function decideAndAppend(command: SignedCommand, view: BatchView, ctx: CommandContext, at: Date, out: BatchOutputs): RecordedOutcome {
+  const head = view.head(command.tenantId);
+  if (head.corrupt) return { outcome: 'rejected', code: ProcessorCode.CHAIN_CORRUPT, message: 'this tenant\'s stored chain failed verification; an operator must investigate' };
+  const parsed = parseTenantCommand(command.type, command.payload, { tenantId: command.tenantId, commandId: command.commandId, actor: command.actor });
+  if (!parsed.ok) return { outcome: 'rejected', code: parsed.rejection.code, message: parsed.rejection.message };
+  const decision = tenantDecider.decide(parsed.command, head.state);
+  if (!decision.ok) {
+    if (decision.rejection.authorization) recordRefusalInChain(command, decision.rejection.code, view, ctx, at, out);
+    return { outcome: 'rejected', code: decision.rejection.code, message: decision.rejection.message };
+  }
+  const firstSeq = head.seq + 1;
+  appendEvents(command.tenantId, command.commandId, command.actor, decision.events, view, ctx, at, out);
+  return { outcome: 'accepted', firstSeq, lastSeq: view.head(command.tenantId).seq };
+}
+
+/** DESIGN.md: refusals for authorization reasons are recorded in the target tenant's chain. */
+function recordRefusalInChain(command: SignedCommand, code: string, view: BatchView, ctx: CommandContext, at: Date, out: BatchOutputs): void {
+  const head = view.head(command.tenantId);
+  if (head.state.status !== 'active' || head.corrupt) return;
+  const data = { commandType: command.type, code, claimedActor: { kind: command.actor.kind, id: command.actor.id }, producerKeyId: command.producerKeyId };
+  appendEvents(command.tenantId, command.commandId, PROCESSOR_ACTOR, [{ type: 'CommandRejected', data }], view, ctx, at, out);
+}
+
+function appendEvents(tenantId: string, commandId: string, actor: LogicalActor, events: readonly TenantEvent[], view: BatchView, ctx: CommandContext, at: Date, out: BatchOutputs): void {
+  let head = view.head(tenantId);
+  for (const event of events) {
+    const logical = {
+      tenantId,
+      seq: head.seq + 1,
+      prevHash: head.hash,
+      eventId: ctx.newEventId(),
+      type: event.type,
+      schemaVersion: latestVersion('events', event.type),
+      occurredAt: at.toISOString(),
+      actor: { kind: actor.kind, id: actor.id },
+      commandId,
+      payload: withoutUndefined(event.data),
+    };
+    const hash = eventHash(logical);
+    out.events.push({ ...logical, hash });
+    head = { state: tenantDecider.evolve(head.state, event), seq: logical.seq, hash };
+  }
+  view.setHead(tenantId, head);
+}
+
+function toResult(command: SignedCommand, commandDigest: string, outcome: RecordedOutcome, replayed: boolean, at: Date): CommandResult {
+  const base = { commandId: command.commandId, tenantId: command.tenantId, commandDigest, replayed, processedAt: at.toISOString() };
+  return outcome.outcome === 'accepted'
+    ? { ...base, outcome: 'accepted', firstSeq: outcome.firstSeq, lastSeq: outcome.lastSeq }
+    : { ...base, outcome: 'rejected', code: outcome.code, message: outcome.message };
+}
+
+function deadLetter(record: InRecord, code: string, reason: string, at: Date, out: BatchOutputs): void {
+  out.deadLetters.push({
+    sourceTopic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+    code,
+    reason,
+    originalKey: record.key,
+    originalValue: record.value,
+    failedAt: at.toISOString(),
+  });
+}
+
+// Optional payload fields are absent, never undefined (schemas/README.md, the Avro→JSON mapping).
+function withoutUndefined(data: object): JsonObject {
+  return JSON.parse(JSON.stringify(data)) as JsonObject;
+}

@@ -1,0 +1,65 @@
+// Rebuilds a partition's state from the log: the events partition gives every tenant's
+// decider state, chain head and accepted commandIds; the results partition (co-partitioned, see
+// docs/adr/0001-single-writer.md) adds the rejected ones still inside the replay window.
+import { tenantDecider } from '../../domain/tenant/index.ts';
+import type { TenantEvent } from '../../domain/tenant/state.ts';
+import { eventHash } from '../../chain/event-hash.ts';
+import type { CommandResult, LogicalEvent } from '../../schemas/logical.ts';
+import { REJECTION_CODES } from '../../domain/errors.ts';
+import { AUTHENTICATION_CODES } from './errors.ts';
+import { commandKey, type PartitionState } from './partition-state.ts';
+
+const DOMAIN_CODES: ReadonlySet<string> = new Set(REJECTION_CODES);
+
+const TENANT_EVENT_TYPES: ReadonlySet<string> = new Set<TenantEvent['type']>([
+  'TenantCreated', 'MemberAdded', 'MemberRoleChanged', 'MemberRemoved', 'TenantDeleted', 'CommandRejected',
+]);
+
+/** Applies one stored event; a break in the chain marks the tenant corrupt (fail closed). */
+export function applyStoredEvent(state: PartitionState, event: LogicalEvent, carriedHash: string): void {
+  const head = state.head(event.tenantId);
+  if (head.corrupt) return;
+  const hash = eventHash(event);
+  const problem =
+    event.seq !== head.seq + 1 ? `seq ${event.seq} follows ${head.seq}`
+    : event.prevHash !== head.hash ? `prevHash of seq ${event.seq} does not match the previous hash`
+    : carriedHash !== hash ? `hash of seq ${event.seq} does not match its content`
+    : undefined;
+  if (problem) {
+    state.tenants.set(event.tenantId, { ...head, corrupt: problem });
+    return;
+  }
+  const nextState = TENANT_EVENT_TYPES.has(event.type)
+    ? tenantDecider.evolve(head.state, { type: event.type, data: event.payload } as unknown as TenantEvent)
+    : head.state;
+  state.tenants.set(event.tenantId, { state: nextState, seq: event.seq, hash });
+  rememberOutcome(state, event);
+}
+
+function rememberOutcome(state: PartitionState, event: LogicalEvent): void {
+  const key = commandKey(event.tenantId, event.commandId);
+  if (event.type === 'CommandRejected') {
+    const code = String(event.payload['code']);
+    if (!AUTHENTICATION_CODES.has(code) && !state.outcomes.has(key)) {
+      state.outcomes.set(key, { outcome: 'rejected', code, message: 'refused (recorded in the tenant chain)' });
+    }
+    return;
+  }
+  const known = state.outcomes.get(key);
+  state.outcomes.set(key, known?.outcome === 'accepted'
+    ? { outcome: 'accepted', firstSeq: known.firstSeq, lastSeq: event.seq }
+    : { outcome: 'accepted', firstSeq: event.seq, lastSeq: event.seq });
+}
+
+/**
+ * Rejections are only known from results; accepted outcomes always come from the events. Only
+ * the domain's decisions are remembered, as live processing does: refusals made before a command
+ * was authenticated must never let a forger squat on a commandId.
+ */
+export function applyStoredResult(state: PartitionState, result: CommandResult): void {
+  if (result.replayed || result.outcome !== 'rejected' || !result.code || !DOMAIN_CODES.has(result.code)) return;
+  const key = commandKey(result.tenantId, result.commandId);
+  const known = state.outcomes.get(key);
+  if (known?.outcome === 'accepted') return;
+  state.outcomes.set(key, { outcome: 'rejected', code: result.code, message: result.message ?? '' });
+}

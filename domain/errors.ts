@@ -1,0 +1,53 @@
+// Rejection codes are part of the public contract: clients and the processor match on `code`,
+// never on `message`, so codes are stable and messages are free to improve.
+
+export const RejectionCode = {
+  // Validation (parse)
+  UNKNOWN_COMMAND_TYPE: 'UNKNOWN_COMMAND_TYPE',
+  INVALID_PAYLOAD: 'INVALID_PAYLOAD',
+  INVALID_TENANT_ID: 'INVALID_TENANT_ID',
+  INVALID_COMMAND_ID: 'INVALID_COMMAND_ID',
+  INVALID_ACTOR: 'INVALID_ACTOR',
+  INVALID_USER_ID: 'INVALID_USER_ID',
+  INVALID_EMAIL: 'INVALID_EMAIL',
+  INVALID_ROLE: 'INVALID_ROLE',
+  INVALID_TENANT_NAME: 'INVALID_TENANT_NAME',
+  INVALID_REASON: 'INVALID_REASON',
+  // Authorization
+  NOT_A_MEMBER: 'NOT_A_MEMBER',
+  FORBIDDEN: 'FORBIDDEN',
+  // Business rules
+  TENANT_NOT_FOUND: 'TENANT_NOT_FOUND',
+  TENANT_DELETED: 'TENANT_DELETED',
+  TENANT_EXISTS: 'TENANT_EXISTS',
+  MEMBER_EXISTS: 'MEMBER_EXISTS',
+  EMAIL_IN_USE: 'EMAIL_IN_USE',
+  MEMBER_NOT_FOUND: 'MEMBER_NOT_FOUND',
+  ROLE_UNCHANGED: 'ROLE_UNCHANGED',
+  LAST_OWNER: 'LAST_OWNER',
+} as const;
+
+export type RejectionCode = (typeof RejectionCode)[keyof typeof RejectionCode];
+
+export const REJECTION_CODES: readonly RejectionCode[] = Object.values(RejectionCode);
+
+export interface Rejection {
+  readonly code: RejectionCode;
+  readonly message: string;
+  /** True for refusals on authorization grounds; the processor records these as CommandRejected. */
+  readonly authorization: boolean;
+}
+
+const AUTHORIZATION_CODES: ReadonlySet<RejectionCode> = new Set([
+  RejectionCode.NOT_A_MEMBER,
+  RejectionCode.FORBIDDEN,
+]);
+
+export function isAuthorizationCode(code: RejectionCode): boolean {
+  return AUTHORIZATION_CODES.has(code);
+}
+
+/** The only way to build a Rejection, so `authorization` can never disagree with `code`. */
+export function rejection(code: RejectionCode, message: string): Rejection {
+  return { code, message, authorization: isAuthorizationCode(code) };
+}

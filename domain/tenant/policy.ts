@@ -1,0 +1,32 @@
+// Role-based access control of the tenant aggregate, in one place. Permission comes only from
+// the actor's role in the tenant's state, never from anything the command claims.
+// The full matrix is in domain/tenant/README.md and test/domain/tenant-rbac.unit.test.ts.
+import type { Role } from './types.ts';
+
+/** Owners manage everyone; admins manage everyone except owners. */
+function mayManage(actor: Role, target: Role | undefined): boolean {
+  return actor === 'owner' || (actor === 'admin' && target !== 'owner');
+}
+
+/** Only owners may make someone an owner. */
+function mayGrant(actor: Role, role: Role): boolean {
+  return actor === 'owner' || (actor === 'admin' && role !== 'owner');
+}
+
+export function canAddMember(actor: Role, role: Role): boolean {
+  return mayManage(actor, undefined) && mayGrant(actor, role);
+}
+
+/** `target` is undefined when the user is not a member; the caller then reports MEMBER_NOT_FOUND. */
+export function canChangeRole(actor: Role, target: Role | undefined, to: Role): boolean {
+  return mayManage(actor, target) && mayGrant(actor, to);
+}
+
+/** Any member may leave; removing someone else takes management rights over them. */
+export function canRemoveMember(actor: Role, target: Role | undefined, isSelf: boolean): boolean {
+  return isSelf || mayManage(actor, target);
+}
+
+export function canDeleteTenant(actor: Role): boolean {
+  return actor === 'owner';
+}

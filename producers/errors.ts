@@ -1,0 +1,14 @@
+// Errors of the client library. Callers match on `code`.
+
+export type PublishErrorCode = 'INVALID_COMMAND' | 'RESULT_TIMEOUT' | 'CLIENT_CLOSED' | 'KAFKA_UNAVAILABLE';
+
+export class PublishError extends Error {
+  readonly code: PublishErrorCode;
+  readonly retriable: boolean;
+  constructor(code: PublishErrorCode, message: string, options: { retriable?: boolean; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'PublishError';
+    this.code = code;
+    this.retriable = options.retriable ?? false;
+  }
+}

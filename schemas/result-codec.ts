@@ -1,0 +1,13 @@
+// CommandResult (palisade.command-results) ↔ its logical form in schemas/logical.ts.
+// Optional members (firstSeq, lastSeq, code, message) are absent when null, as everywhere.
+import type { CommandResult } from './logical.ts';
+import { EnvelopeFormat } from './envelope-format.ts';
+import type { SchemaRegistry } from './registry.ts';
+
+export function createResultCodec(registry: SchemaRegistry) {
+  const envelope = new EnvelopeFormat(registry, 'CommandResult');
+  return {
+    encodeResult: (r: CommandResult): Buffer => envelope.encode({ ...r }),
+    decodeResult: (bytes: Buffer): CommandResult => envelope.decode(bytes) as unknown as CommandResult,
+  };
+}

@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { isAuthorizationCode, REJECTION_CODES, RejectionCode, rejection } from '../../domain/errors.ts';
+
+describe('rejection codes', () => {
+  it('are their own names, so a code reads the same in logs, JSON and code', () => {
+    for (const [name, code] of Object.entries(RejectionCode)) expect(code).toBe(name);
+  });
+  it('are SCREAMING_SNAKE_CASE', () => {
+    for (const code of REJECTION_CODES) expect(code).toMatch(/^[A-Z]+(_[A-Z]+)*$/);
+  });
+  it('mark exactly NOT_A_MEMBER and FORBIDDEN as authorization refusals', () => {
+    expect(REJECTION_CODES.filter(isAuthorizationCode)).toStrictEqual(['NOT_A_MEMBER', 'FORBIDDEN']);
+  });
+});
+
+describe('rejection()', () => {
+  it('derives the authorization flag from the code', () => {
+    expect(rejection('FORBIDDEN', 'no')).toStrictEqual({ code: 'FORBIDDEN', message: 'no', authorization: true });
+    expect(rejection('LAST_OWNER', 'no')).toStrictEqual({ code: 'LAST_OWNER', message: 'no', authorization: false });
+  });
+});

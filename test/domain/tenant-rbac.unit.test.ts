@@ -1,0 +1,152 @@
+// The RBAC matrix of the tenant aggregate: every command × every kind of actor × the targets
+// that matter, with the expected outcome (event type or rejection code). This table is the
+// documented matrix; domain/tenant/README.md embeds its rendering, checked by the last test.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { Actor } from '../../domain/messages.ts';
+import { tenantDecider } from '../../domain/tenant/index.ts';
+import type { RejectionCode, TenantCommand, TenantEvent } from '../../domain/tenant/index.ts';
+import {
+  addMember,
+  changeRole,
+  createTenant,
+  deleteTenant,
+  memberAdded,
+  removeMember,
+  service,
+  system,
+  tenantCreated,
+  user,
+} from './tenant-fixtures.ts';
+
+// Two of each managing role, so "another owner/admin/member" is never the actor itself.
+const TENANT: readonly TenantEvent[] = [
+  tenantCreated('alice'),
+  memberAdded('olivia', 'owner'),
+  memberAdded('adam', 'admin'),
+  memberAdded('ada', 'admin'),
+  memberAdded('mia', 'member'),
+  memberAdded('max', 'member'),
+  memberAdded('vic', 'viewer'),
+];
+
+const ACTORS = {
+  owner: user('alice'),
+  admin: user('adam'),
+  member: user('mia'),
+  viewer: user('vic'),
+  'non-member user': user('nora'),
+  service: service(),
+  system: system(),
+} as const satisfies Record<string, Actor>;
+// Before the tenant exists nobody has a role: a user is a user.
+const CREATE_ACTORS = { user: user('alice'), service: service(), system: system() } as const satisfies Record<string, Actor>;
+
+type Outcome = TenantEvent['type'] | RejectionCode;
+type Expected = readonly Outcome[];
+interface Row {
+  readonly command: TenantCommand['type'];
+  readonly target: string;
+  readonly build: (actor: Actor) => TenantCommand;
+  readonly expected: Expected;
+}
+const row = (build: (actor: Actor) => TenantCommand, target: string, expected: Expected): Row => ({
+  command: build(ACTORS.owner).type,
+  target,
+  build,
+  expected,
+});
+
+const EXISTS = 'TENANT_EXISTS', FORBID = 'FORBIDDEN', NOT_IN = 'NOT_A_MEMBER', NOT_FOUND = 'MEMBER_NOT_FOUND';
+const ADDED = 'MemberAdded', CHANGED = 'MemberRoleChanged', REMOVED = 'MemberRemoved';
+
+// prettier-ignore
+const MATRIX: readonly Row[] = [
+  //                                                                 owner       admin       member     viewer     non-member  service     system
+  row((a) => addMember(a, 'newbie', 'owner'),  'new user as owner',  [ADDED,     FORBID,     FORBID,    FORBID,    NOT_IN,     NOT_IN,     NOT_IN]),
+  row((a) => addMember(a, 'newbie', 'admin'),  'new user as admin',  [ADDED,     ADDED,      FORBID,    FORBID,    NOT_IN,     NOT_IN,     NOT_IN]),
+  row((a) => addMember(a, 'newbie', 'member'), 'new user as member', [ADDED,     ADDED,      FORBID,    FORBID,    NOT_IN,     NOT_IN,     NOT_IN]),
+  row((a) => addMember(a, 'newbie', 'viewer'), 'new user as viewer', [ADDED,     ADDED,      FORBID,    FORBID,    NOT_IN,     NOT_IN,     NOT_IN]),
+  row((a) => addMember(a, 'max', 'viewer'),    'an existing member', ['MEMBER_EXISTS', 'MEMBER_EXISTS', FORBID, FORBID, NOT_IN, NOT_IN,  NOT_IN]),
+  row((a) => addMember(a, 'newbie', 'viewer', 'MIA@example.com'), "new user with a member's email",
+                                                                     ['EMAIL_IN_USE', 'EMAIL_IN_USE', FORBID, FORBID, NOT_IN,   NOT_IN,     NOT_IN]),
+  row((a) => changeRole(a, a.id, 'owner'),     'self → owner',       ['ROLE_UNCHANGED', FORBID, FORBID,    FORBID,    NOT_IN,     NOT_IN,     NOT_IN]),
+  row((a) => changeRole(a, a.id, 'viewer'),    'self → viewer',      [CHANGED,   CHANGED,    FORBID,    FORBID,    NOT_IN,     NOT_IN,     NOT_IN]),
+  row((a) => changeRole(a, 'olivia', 'admin'), 'another owner → admin', [CHANGED, FORBID,     FORBID,    FORBID,    NOT_IN,     NOT_IN,     NOT_IN]),
+  row((a) => changeRole(a, 'ada', 'owner'),    'an admin → owner',   [CHANGED,   FORBID,     FORBID,    FORBID,    NOT_IN,     NOT_IN,     NOT_IN]),
+  row((a) => changeRole(a, 'ada', 'member'),   'an admin → member',  [CHANGED,   CHANGED,    FORBID,    FORBID,    NOT_IN,     NOT_IN,     NOT_IN]),
+  row((a) => changeRole(a, 'max', 'admin'),    'a member → admin',   [CHANGED,   CHANGED,    FORBID,    FORBID,    NOT_IN,     NOT_IN,     NOT_IN]),
+  row((a) => changeRole(a, 'max', 'owner'),    'a member → owner',   [CHANGED,   FORBID,     FORBID,    FORBID,    NOT_IN,     NOT_IN,     NOT_IN]),
+  row((a) => changeRole(a, 'nobody', 'member'), 'a non-member → member', [NOT_FOUND, NOT_FOUND, FORBID, FORBID,    NOT_IN,     NOT_IN,     NOT_IN]),
+  row((a) => removeMember(a, { userId: a.id }), 'self (leave)',      [REMOVED,   REMOVED,    REMOVED,   REMOVED,   NOT_IN,     NOT_IN,     NOT_IN]),
+  row((a) => removeMember(a, { userId: 'olivia' }), 'another owner', [REMOVED,   FORBID,     FORBID,    FORBID,    NOT_IN,     NOT_IN,     NOT_IN]),
+  row((a) => removeMember(a, { userId: 'ada' }), 'an admin',         [REMOVED,   REMOVED,    FORBID,    FORBID,    NOT_IN,     NOT_IN,     NOT_IN]),
+  row((a) => removeMember(a, { userId: 'max' }), 'a member',         [REMOVED,   REMOVED,    FORBID,    FORBID,    NOT_IN,     NOT_IN,     NOT_IN]),
+  row((a) => removeMember(a, { userId: 'nobody' }), 'a non-member',  [NOT_FOUND, NOT_FOUND,  FORBID,    FORBID,    NOT_IN,     NOT_IN,     NOT_IN]),
+  row((a) => deleteTenant(a),                  'the tenant',         ['TenantDeleted', FORBID, FORBID,  FORBID,    NOT_IN,     NOT_IN,     NOT_IN]),
+  row((a) => createTenant(a, a.id),            'again, self as owner', [EXISTS,  EXISTS,     EXISTS,    EXISTS,    EXISTS,     EXISTS,     EXISTS]),
+  row((a) => createTenant(a, 'olivia'),        'again, another user as owner', [FORBID, FORBID, FORBID, FORBID,    FORBID,     EXISTS,     EXISTS]),
+];
+
+// On an absent tenant only CreateTenant can succeed.
+// prettier-ignore
+const CREATE_MATRIX: readonly Row[] = [
+  //                                                           user             service          system
+  row((a) => createTenant(a, a.id),  'self as owner',          ['TenantCreated', 'TenantCreated', 'TenantCreated']),
+  row((a) => createTenant(a, 'bob'), 'another user as owner',  [FORBID,          'TenantCreated', 'TenantCreated']),
+];
+
+function outcomeOf(command: TenantCommand, history: readonly TenantEvent[]): string {
+  const state = history.reduce(tenantDecider.evolve, tenantDecider.initialState());
+  const decision = tenantDecider.decide(command, state);
+  if (!decision.ok) return decision.rejection.code;
+  const [event, ...more] = decision.events;
+  if (event === undefined || more.length > 0) return `unexpected ${decision.events.length} events`;
+  // The event must be about the command's target, not the actor or anyone else.
+  if ('userId' in command.data && 'userId' in event.data && event.data.userId !== command.data.userId) {
+    return `${event.type} for the wrong user`;
+  }
+  return event.type;
+}
+
+function casesOf(matrix: readonly Row[], actors: Record<string, Actor>) {
+  const names = Object.keys(actors);
+  return matrix.flatMap((r) =>
+    names.map((name, column) => ({
+      name,
+      what: `${r.command} ${r.target}`,
+      command: r.build(actors[name]!),
+      expected: r.expected[column] ?? 'a missing cell',
+    })),
+  );
+}
+
+describe('RBAC matrix', () => {
+  describe('when the tenant exists with two owners, two admins, two members and a viewer', () => {
+    it('has one cell per actor in every row', () => {
+      for (const r of MATRIX) expect([r.target, r.expected.length]).toStrictEqual([r.target, Object.keys(ACTORS).length]);
+      for (const r of CREATE_MATRIX) expect([r.target, r.expected.length]).toStrictEqual([r.target, Object.keys(CREATE_ACTORS).length]);
+    });
+    it.each(casesOf(MATRIX, ACTORS))('$name: $what → $expected', ({ command, expected }) => {
+      expect(outcomeOf(command, TENANT)).toBe(expected);
+    });
+  });
+  describe('when the tenant is absent', () => {
+    it.each(casesOf(CREATE_MATRIX, CREATE_ACTORS))('$name: $what → $expected', ({ command, expected }) => {
+      expect(outcomeOf(command, [])).toBe(expected);
+    });
+  });
+  describe('when the matrix is documented', () => {
+    it('domain/tenant/README.md shows exactly this table', () => {
+      const readme = readFileSync(new URL('../../domain/tenant/README.md', import.meta.url), 'utf8');
+      expect(readme).toContain(renderMarkdown(MATRIX, ACTORS));
+      expect(readme).toContain(renderMarkdown(CREATE_MATRIX, CREATE_ACTORS));
+    });
+  });
+});
+
+function renderMarkdown(matrix: readonly Row[], actors: Record<string, Actor>): string {
+  const header = ['Command', 'Target', ...Object.keys(actors)];
+  const lines = [header, header.map(() => '---'), ...matrix.map((r) => [r.command, r.target, ...r.expected])];
+  return lines.map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+}

@@ -1,0 +1,132 @@
+// Hostile and broken input on the real broker: every bad record gets its rejection code or goes
+// to the dead-letter topic with a reason, the processor keeps running, and nothing already
+// accepted is lost.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { IdempotentProducer } from '../../kafka/simple-producer.ts';
+import { endOffsets, readPartitionsToEnd } from '../../kafka/partition-reader.ts';
+import { commandSigningBytes } from '../../crypto/command-signing.ts';
+import { generateSigningKeyPair, sign } from '../../crypto/ed25519.ts';
+import { decodeDeadLetter, encodeCommand } from '../../schemas/codec.ts';
+import type { DeadLetter, LogicalCommand } from '../../schemas/logical.ts';
+import { verifyTenant } from '../../audit/verify-tenant.ts';
+import type { PalisadeClient } from '../../producers/client.ts';
+import { TestSpine, addMemberInput, createTenantInput } from '../support/spine.ts';
+
+let spine: TestSpine;
+let client: PalisadeClient;
+let producer: IdempotentProducer;
+const tenant = randomUUID();
+
+beforeAll(async () => {
+  spine = await TestSpine.create({ partitions: 2 });
+  await spine.startProcessor();
+  client = await spine.client();
+  producer = await IdempotentProducer.open(spine.kafka);
+  expect(await client.send(createTenantInput(tenant, 'alice'))).toMatchObject({ outcome: 'accepted' });
+  expect(await client.send(addMemberInput(tenant, 'alice', 'bob'))).toMatchObject({ outcome: 'accepted' });
+});
+afterAll(async () => {
+  await producer?.close();
+  await spine?.close();
+});
+
+const raw = (value: Buffer, key: string = tenant) => producer.send([{ topic: spine.topics.commands, key, value }]);
+
+function logical(overrides: Partial<LogicalCommand> = {}): LogicalCommand {
+  return {
+    commandId: randomUUID(), tenantId: tenant, type: 'AddMember', schemaVersion: 1, issuedAt: new Date().toISOString(),
+    actor: { kind: 'user', id: 'alice' }, producerKeyId: spine.gateway.keyId,
+    payload: { userId: `u-${randomUUID().slice(0, 8)}`, email: 'x@acme.example', role: 'member' }, ...overrides,
+  };
+}
+const signed = (c: LogicalCommand, secretKey = spine.gateway.secretKey) => encodeCommand({ ...c, signature: sign(commandSigningBytes(c), secretKey) });
+
+async function deadLetters(): Promise<DeadLetter[]> {
+  const out: DeadLetter[] = [];
+  const partitions = [...(await endOffsets(spine.kafka, spine.topics.deadLetter)).keys()];
+  await readPartitionsToEnd(spine.kafka, { topic: spine.topics.deadLetter, partitions, onRecords: (_p, rs) => { for (const r of rs) out.push(decodeDeadLetter(r.value!)); } });
+  return out;
+}
+
+async function waitForDeadLetter(match: (d: DeadLetter) => boolean): Promise<DeadLetter> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const found = (await deadLetters()).find(match);
+    if (found) return found;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error('no matching dead letter within 30 s');
+}
+
+it('dead-letters garbage bytes with the original bytes and a reason', async () => {
+  const garbage = Buffer.from(`garbage ${randomUUID()}`);
+  await raw(garbage);
+  const dl = await waitForDeadLetter((d) => d.originalValue?.equals(garbage) ?? false);
+  expect(dl).toMatchObject({ code: 'UNDECODABLE', sourceTopic: spine.topics.commands });
+  expect(dl.reason).toMatch(/NOT_SINGLE_OBJECT/);
+});
+
+it('dead-letters truncated Avro', async () => {
+  const truncated = signed(logical()).subarray(0, 40);
+  await raw(truncated);
+  expect((await waitForDeadLetter((d) => d.originalValue?.equals(truncated) ?? false)).reason).toMatch(/MALFORMED/);
+});
+
+it('dead-letters a record written with an unknown schema (e.g. a payload schema missing a field)', async () => {
+  const good = signed(logical());
+  const unknown = Buffer.from(good);
+  unknown.writeUInt32LE(0xdeadbeef, 2); // the envelope's writer fingerprint no longer names a known schema
+  await raw(unknown);
+  expect((await waitForDeadLetter((d) => d.originalValue?.equals(unknown) ?? false)).reason).toMatch(/UNKNOWN_SCHEMA/);
+});
+
+it('dead-letters an envelope whose ids are not UUIDs (no result can be addressed)', async () => {
+  const bytes = encodeCommand({ ...logical({ commandId: 'not-a-uuid' }), signature: null });
+  await raw(bytes);
+  expect((await waitForDeadLetter((d) => d.originalValue?.equals(bytes) ?? false)).reason).toMatch(/UUID/);
+});
+
+it('answers an oversized command with COMMAND_TOO_LARGE', async () => {
+  const big = logical({ type: 'CreateTenant', tenantId: randomUUID(), payload: { name: 'x'.repeat(70_000), owner: { userId: 'alice', email: 'a@acme.example' } } });
+  const pending = client.result(big.commandId, 30_000);
+  await raw(signed(big), big.tenantId);
+  expect(await pending).toMatchObject({ outcome: 'rejected', code: 'COMMAND_TOO_LARGE' });
+});
+
+it.each([
+  ['an unsigned command', (c: LogicalCommand) => encodeCommand({ ...c, signature: null }), 'SIGNATURE_MISSING'],
+  ['a command with a flipped signature byte', (c: LogicalCommand) => {
+    const signature = sign(commandSigningBytes(c), spine.gateway.secretKey);
+    signature[10]! ^= 0x01;
+    return encodeCommand({ ...c, signature });
+  }, 'SIGNATURE_INVALID'],
+  ['a command whose payload was changed after signing', (c: LogicalCommand) => {
+    const signature = sign(commandSigningBytes(c), spine.gateway.secretKey);
+    return encodeCommand({ ...c, payload: { ...c.payload, role: 'owner' }, signature });
+  }, 'SIGNATURE_INVALID'],
+  ['a command signed by an unregistered key', (c: LogicalCommand) => signed(c, generateSigningKeyPair().secretKey), 'SIGNATURE_INVALID'],
+])('refuses %s', async (_name, build, code) => {
+  const command = logical();
+  const pending = client.result(command.commandId, 30_000);
+  await raw(build(command));
+  expect(await pending).toMatchObject({ outcome: 'rejected', code });
+});
+
+it('answers a replayed commandId with the original result', async () => {
+  const command = logical();
+  const bytes = signed(command);
+  const first = client.result(command.commandId, 30_000);
+  await raw(bytes);
+  expect(await first).toMatchObject({ outcome: 'accepted', replayed: false });
+  const again = client.result(command.commandId, 30_000);
+  await raw(bytes);
+  expect(await again).toMatchObject({ outcome: 'accepted', replayed: true });
+});
+
+it('keeps running and has lost nothing already accepted', async () => {
+  expect(await client.send(addMemberInput(tenant, 'alice', 'carol'))).toMatchObject({ outcome: 'accepted' });
+  const verdict = await verifyTenant(spine.kafka, spine.topics.events, tenant);
+  expect(verdict.ok).toBe(true);
+  expect(verdict.events).toBeGreaterThanOrEqual(3);
+});
