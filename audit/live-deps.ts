@@ -1,7 +1,6 @@
 // What a live audit needs, from the application's configuration: the Kafka client and events
 // topic, a Postgres pool, the configured immutable store (to inspect anchors) and the anchor key
 // the deployment signs with (its public half, beside the key file). close() releases all of it.
-import pg from 'pg';
 import type { AppConfig } from '../config/config.ts';
 import type { Env } from '../config/env.ts';
 import { createKafka } from '../kafka/client.ts';
@@ -11,9 +10,10 @@ import { anchorOrigin } from '../projections/anchors/options.ts';
 import { anchorStoreOptionsFromEnv } from '../projections/anchors/storage/store-options.ts';
 import type { LiveAuditDeps } from './audit-live.ts';
 import { StorageInspector } from './storage-inspector.ts';
+import { openPool } from '../deploy/postgres/pool.ts';
 
 export function openLiveAudit(config: AppConfig, env: Env, options: { pinnedKeys: readonly string[]; onProgress?: (events: number) => void }): { deps: LiveAuditDeps; close: () => Promise<void> } {
-  const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 2 });
+  const pool = openPool({ connectionString: config.databaseUrl, max: 2 });
   const inspector = new StorageInspector(anchorStoreOptionsFromEnv(env, config.dataDir));
   const pinnedFromEnv = env['PALISADE_ANCHOR_VERIFIER_KEY']?.trim();
   const keyFileVerifierKey = readAnchorVerifierKey(anchorKeyFile(env, config.dataDir), anchorOrigin(env));

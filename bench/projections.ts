@@ -4,7 +4,6 @@
 // into the same tables (a fresh generation: same indexes, policies and triggers), one COPY per
 // table, all at once. Prints both rates and their ratio (issue 4 target: ≥ 0.3).
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { loadConfig } from '../config/config.ts';
 import { createDatabase, dropDatabase } from '../deploy/postgres/database.ts';
 import { migrate } from '../deploy/postgres/migrate.ts';
@@ -14,6 +13,7 @@ import { copyIn, copyOut } from '../projections/pg-copy.ts';
 import { rebuild } from '../projections/rebuild.ts';
 import { dropDatabaseRoles, quoteIdent } from '../projections/tenancy/roles.ts';
 import { produceEvents, syntheticEvents } from './_synthetic-events.ts';
+import { openPool } from '../deploy/postgres/pool.ts';
 
 interface Args {
   events: number;
@@ -118,7 +118,7 @@ export async function main(argv: string[]): Promise<void> {
  * tables, same DDL) and times COPY FROM STDIN of those rows into it, one table per connection.
  */
 async function copyBaseline(url: string): Promise<{ ms: number; rows: number }> {
-  const pool = new pg.Pool({ connectionString: url, max: TABLES.length + 1 });
+  const pool = openPool({ connectionString: url, max: TABLES.length + 1 });
   try {
     const active = async (state: string) =>
       new Map((await pool.query<{ model: string; schema_name: string }>('select model, schema_name from projection_meta.generations where state = $1', [state])).rows.map((r) => [r.model, r.schema_name]));

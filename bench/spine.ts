@@ -4,7 +4,6 @@
 // raw produce + consume (kafkajs, idempotent producer, same message sizes, same window).
 import { randomBytes, randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import pg from 'pg';
 import { loadConfig } from '../config/config.ts';
 import { createDatabase, dropDatabase } from '../deploy/postgres/database.ts';
 import { migrate } from '../deploy/postgres/migrate.ts';
@@ -18,6 +17,7 @@ import { registerProducerKey } from '../producers/key-registry.ts';
 import { PalisadeClient, type CommandInput } from '../producers/client.ts';
 import { encodeCommand } from '../schemas/codec.ts';
 import { percentile, printComparison, rssMiB } from './_support.ts';
+import { openPool } from '../deploy/postgres/pool.ts';
 
 const WINDOW = 2_000;
 const CHUNK = 100;
@@ -34,7 +34,7 @@ export async function main(args: string[]): Promise<void> {
   await migrate(dbUrl);
   const key = generateSigningKeyPair();
   const keyId = `bench-${randomBytes(3).toString('hex')}`;
-  const pool = new pg.Pool({ connectionString: dbUrl, max: 1 });
+  const pool = openPool({ connectionString: dbUrl, max: 1 });
   await registerProducerKey(pool, { keyId, publicKey: key.publicKey, tenants: null, canCreateTenants: true, description: 'bench' });
   await pool.end();
 

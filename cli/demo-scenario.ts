@@ -3,13 +3,13 @@
 // (signed Avro commands through Kafka, the processor's results, chains recomputed from Kafka).
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
-import pg from 'pg';
 import { generateSigningKeyPair } from '../crypto/ed25519.ts';
 import { PalisadeClient, type CommandInput } from '../producers/client.ts';
 import { registerProducerKey, revokeProducerKey } from '../producers/key-registry.ts';
 import { verifyTenant } from '../audit/verify-tenant.ts';
 import type { CommandResult } from '../schemas/logical.ts';
 import type { TopicNames } from '../kafka/topics.ts';
+import { openPool } from '../deploy/postgres/pool.ts';
 
 export interface DemoDeps {
   readonly kafka: Kafka;
@@ -22,7 +22,7 @@ export interface DemoDeps {
 export async function runDemoScenario(deps: DemoDeps): Promise<{ ok: boolean }> {
   const { say } = deps;
   const run = randomBytes(3).toString('hex');
-  const pool = new pg.Pool({ connectionString: deps.databaseUrl, max: 1 });
+  const pool = openPool({ connectionString: deps.databaseUrl, max: 1 });
   const gateway = generateSigningKeyPair();
   const globexOnly = generateSigningKeyPair();
   const acme = randomUUID();

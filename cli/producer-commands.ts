@@ -8,6 +8,7 @@ import { writeSigningKeyFile } from '../crypto/key-file.ts';
 import { zero } from '../crypto/secure-memory.ts';
 import { isCanonicalUuid } from '../domain/validation.ts';
 import { KEY_ID_PATTERN, listProducerKeys, registerProducerKey, revokeProducerKey } from '../producers/key-registry.ts';
+import { openPool } from '../deploy/postgres/pool.ts';
 
 export function registerProducerCommands(program: Command): void {
   const producers = program.command('producers').description('register, list and revoke the Ed25519 keys upstream services sign commands with');
@@ -56,7 +57,7 @@ export function registerProducerCommands(program: Command): void {
 }
 
 async function withPool<T>(databaseUrl: string, fn: (pool: pg.Pool) => Promise<T>): Promise<T> {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+  const pool = openPool({ connectionString: databaseUrl, max: 1 });
   try {
     return await fn(pool);
   } finally {

@@ -12,6 +12,7 @@ import { activeTargets } from './apply/targets.ts';
 import { selectModels } from './models/index.ts';
 import { validateProjectorOptions, type ProjectorOptions } from './options.ts';
 import { asRole, loadRolesFrom } from './tenancy/roles.ts';
+import { openPool } from '../deploy/postgres/pool.ts';
 
 type Kafka = ReturnType<typeof createKafka>;
 
@@ -37,8 +38,7 @@ export class Projector {
     const partitions = (await endOffsets(this.kafka, topic)).size;
     if (partitions === 0) throw new Error(`topic ${topic} does not exist: run \`palisade stack up\``);
     const models = selectModels(names);
-    this.pool = new pg.Pool({ ...asRole(this.options.databaseUrl, roles.projector), max: partitions + 1 });
-    this.pool.on('error', (error) => this.log.warn({ err: String(error) }, 'idle PostgreSQL connection failed'));
+    this.pool = openPool({ ...asRole(this.options.databaseUrl, roles.projector), max: partitions + 1 }, (error) => this.log.warn({ err: String(error) }, 'idle PostgreSQL connection failed'));
     const deps: ApplyDeps = { pool: this.pool, roles, models, selector: activeTargets(names), ...(this.options.hooks ? { hooks: this.options.hooks } : {}) };
     const fatal = (error: unknown) => {
       this.log.error({ err: String(error), code: (error as { code?: string }).code }, 'projector cannot continue');

@@ -17,6 +17,7 @@ import { selectModels } from './models/index.ts';
 import { sqlStateOf } from './pg-errors.ts';
 import { asRole, loadRolesFrom } from './tenancy/roles.ts';
 import { CatchUp } from './catch-up.ts';
+import { openPool } from '../deploy/postgres/pool.ts';
 
 export interface RebuildOptions {
   readonly brokers: readonly string[];
@@ -67,8 +68,7 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildResult> {
   const kafka = createKafka({ brokers: options.brokers, clientId: 'palisade-rebuild' }, log);
   const ends = toBigInts(await endOffsets(kafka, options.topic));
   if (ends.size === 0) throw new ProjectionError('INVALID_OPTION', `topic ${options.topic} does not exist`);
-  const pool = new pg.Pool({ ...asRole(options.databaseUrl, roles.projector), max: ends.size + 2 });
-  pool.on('error', (error) => log.warn({ err: String(error) }, 'idle PostgreSQL connection failed'));
+  const pool = openPool({ ...asRole(options.databaseUrl, roles.projector), max: ends.size + 2 }, (error) => log.warn({ err: String(error) }, 'idle PostgreSQL connection failed'));
   // Holds the session-level rebuild locks for the whole run; a killed run releases them.
   const control = await pool.connect();
   let controlError: unknown;

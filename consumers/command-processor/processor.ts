@@ -11,6 +11,7 @@ import { PgProducerKeyRegistry } from './producer-keys.ts';
 import { StallGuard } from './stall-guard.ts';
 import { withWatchdog } from '../../kafka/watchdog.ts';
 import { validateProcessorOptions, type ProcessorLogger, type ProcessorOptions } from './options.ts';
+import { openPool } from '../../deploy/postgres/pool.ts';
 
 export class CommandProcessor {
   private readonly options: ProcessorOptions;
@@ -32,7 +33,7 @@ export class CommandProcessor {
     this.options = validateProcessorOptions(options);
     this.log = log;
     this.kafka = createKafka({ brokers: options.brokers, clientId: 'palisade-processor' }, log);
-    this.pool = new pg.Pool({ connectionString: options.databaseUrl, max: 2 });
+    this.pool = openPool({ connectionString: options.databaseUrl, max: 2 });
     this.keys = new PgProducerKeyRegistry(this.pool);
     this.stopped = new Promise((resolve) => { this.resolveStopped = resolve; });
   }

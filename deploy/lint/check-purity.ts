@@ -1,6 +1,7 @@
 // Purity lint (`npm run lint`). domain/ must stay a pure function of its inputs: no I/O, no
 // clock, no randomness, no packages, no imports from outside domain/. Test files must not be
-// focused or skipped, or CI would quietly run less than it claims.
+// focused or skipped, or CI would quietly run less than it claims. PostgreSQL pools are opened
+// only through deploy/postgres/pool.ts, which gives each one an error listener.
 // Usage: node deploy/lint/check-purity.ts [repository root]
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -65,6 +66,20 @@ function importProblem(file: string, specifier: string): string | undefined {
   return target === 'domain' || target.startsWith(`domain${sep}`) ? undefined : 'domain/ may import only from domain/';
 }
 
+const POOL_HOME = join('deploy', 'postgres', 'pool.ts');
+const NEW_POOL = /(?<![\w$])new\s+(?:pg\s*\.\s*)?Pool\s*\(/g;
+
+/** `new pg.Pool(` outside deploy/postgres/pool.ts: a pool without an error listener. */
+export function checkPoolFile(file: string, source: string): Violation[] {
+  if (file === POOL_HOME) return [];
+  const { codeOnly } = maskSource(source);
+  return [...codeOnly.matchAll(NEW_POOL)].map((match) => ({
+    file,
+    line: lineAt(source, match.index),
+    message: 'new pg.Pool: use openPool() from deploy/postgres/pool.ts (an idle connection error must not crash the process)',
+  }));
+}
+
 /** Focused or skipped tests in one test file. */
 export function checkTestFile(file: string, source: string): Violation[] {
   const { codeOnly } = maskSource(source);
@@ -92,10 +107,12 @@ function listFiles(root: string, directory: string, accept: (name: string) => bo
 export function checkRepository(root: string): { violations: Violation[]; domainFiles: number; testFiles: number } {
   const domainFiles = listFiles(root, 'domain', (name) => name.endsWith('.ts'));
   const testFiles = listFiles(root, 'test', (name) => /\.(test|spec)\.ts$/.test(name));
+  const sourceFiles = listFiles(root, '.', (name) => name.endsWith('.ts'));
   const read = (file: string) => readFileSync(join(root, file), 'utf8');
   const violations = [
     ...domainFiles.flatMap((file) => checkDomainFile(file, read(file))),
     ...testFiles.flatMap((file) => checkTestFile(file, read(file))),
+    ...sourceFiles.flatMap((file) => checkPoolFile(file, read(file))),
   ];
   return { violations, domainFiles: domainFiles.length, testFiles: testFiles.length };
 }

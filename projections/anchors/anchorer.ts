@@ -27,6 +27,7 @@ import { AnchorPublisher } from './publisher.ts';
 import type { AnchorStore } from './storage/anchor-store.ts';
 import { openAnchorStore } from './storage/store-options.ts';
 import { TenantTree } from './tenant-tree.ts';
+import { openPool } from '../../deploy/postgres/pool.ts';
 
 export interface AnchorerLogger {
   info(obj: object, msg: string): void;
@@ -84,7 +85,7 @@ export class Anchorer {
     try {
       const store = await openAnchorStore(options.store);
       cleanup.push(() => store.close());
-      const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 3 });
+      const pool = openPool({ connectionString: options.databaseUrl, max: 3 });
       cleanup.push(() => pool.end());
       const lock = await tryLockAnchorer(pool);
       if (lock === null) throw new AnchorerError('ALREADY_RUNNING', 'another anchorer holds the lock on this database; run one anchorer per deployment');

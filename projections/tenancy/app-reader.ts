@@ -8,6 +8,7 @@ import { isCanonicalUuid } from '../../domain/validation.ts';
 import { ProjectionError } from '../errors.ts';
 import { sqlStateOf } from '../pg-errors.ts';
 import { asRole, type Queryable, type TenancyRoles } from './roles.ts';
+import { openPool } from '../../deploy/postgres/pool.ts';
 
 export interface AppBinding {
   readonly tenantId: string;
@@ -32,7 +33,7 @@ export class AppReader {
 
   /** A pool whose sessions act as the app role, whatever login the URL holds. */
   static pool(databaseUrl: string, roles: TenancyRoles, max = 10): pg.Pool {
-    return new pg.Pool({ ...asRole(databaseUrl, roles.app), max });
+    return openPool({ ...asRole(databaseUrl, roles.app), max });
   }
 
   /** Runs `fn` in one transaction bound to `binding`. */

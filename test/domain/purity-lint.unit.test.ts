@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkDomainFile, checkTestFile } from '../../deploy/lint/check-purity.ts';
+import { checkDomainFile, checkPoolFile, checkTestFile } from '../../deploy/lint/check-purity.ts';
 import { maskSource } from '../../deploy/lint/source-mask.ts';
 
 const FILE = 'domain/tenant/example.ts';
@@ -113,6 +113,18 @@ describe('check-purity: test files', () => {
   });
 });
 
+describe('check-purity: PostgreSQL pools', () => {
+  it.each(['const p = new pg.Pool({ max: 1 });', 'const p = new Pool(config);', 'x = new pg\n  .Pool()'])('flags %j outside deploy/postgres/pool.ts', (source) => {
+    expect(checkPoolFile('cli/x.ts', source)).toHaveLength(1);
+  });
+  it.each(['const p = openPool({ max: 1 });', '// new pg.Pool(', "const s = 'new Pool(';", 'let p: pg.Pool;', 'new WorkerPool(2)'])('accepts %j', (source) => {
+    expect(checkPoolFile('cli/x.ts', source)).toStrictEqual([]);
+  });
+  it('allows the one module that opens pools', () => {
+    expect(checkPoolFile(join('deploy', 'postgres', 'pool.ts'), 'new pg.Pool(config)')).toStrictEqual([]);
+  });
+});
+
 describe('maskSource', () => {
   it('keeps the length and every newline of the source', () => {
     const source = "a // c\n'x\\'y' /* d\n */ `t${ {b: 1}.b }u`; r = /re[/]x/g";
@@ -149,10 +161,12 @@ describe('check-purity as a command', () => {
     expect(run().code).toBe(0);
     write('domain/nested/c.ts', "export const c = 1;\nexport const now = () => Date.now();\n");
     write('test/a.unit.test.ts', "it('a', () => {});\nit.only('b', () => {});\n");
+    write('cli/pools.ts', "import pg from 'pg';\nexport const p = new pg.Pool();\n");
     const { code, output } = run();
     expect(code).toBe(1);
     expect(output).toContain(join('domain', 'nested', 'c.ts') + ':2: Date');
     expect(output).toContain(join('test', 'a.unit.test.ts') + ':2: .only');
+    expect(output).toContain(join('cli', 'pools.ts') + ':2: new pg.Pool');
   });
 });
 

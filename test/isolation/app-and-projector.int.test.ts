@@ -12,6 +12,7 @@ import { asRole } from '../../projections/tenancy/roles.ts';
 import { ProjectorTransaction, type ModelTarget } from '../../projections/writer/projector-transaction.ts';
 import { liveTables, type LiveTables } from './support/schemas.ts';
 import { TwoTenants } from './support/two-tenants.ts';
+import { openPool } from '../../deploy/postgres/pool.ts';
 
 let w: TwoTenants;
 let t: LiveTables;
@@ -28,7 +29,7 @@ beforeAll(async () => {
   };
   members = target('members');
   audit = target('audit');
-  projectorPool = new pg.Pool({ ...asRole(w.rm.url, w.rm.roles.projector), max: 2 });
+  projectorPool = openPool({ ...asRole(w.rm.url, w.rm.roles.projector), max: 2 });
 });
 afterAll(async () => {
   await projectorPool?.end();
@@ -204,7 +205,7 @@ describe('the app role and the audit views', () => {
 
 describe('pooled connections', () => {
   it('a connection reused without reset carries no binding into the next transaction', async () => {
-    const pool = new pg.Pool({ connectionString: w.urls.app, max: 1 });
+    const pool = openPool({ connectionString: w.urls.app, max: 1 });
     try {
       const first = await pool.connect();
       await first.query('begin');

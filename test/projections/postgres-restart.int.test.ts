@@ -7,7 +7,6 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import pg from 'pg';
 import { produceEvents, syntheticEvents, type GeneratedEvent } from '../../bench/_synthetic-events.ts';
 import { createKafka } from '../../kafka/client.ts';
 import { createDatabase } from '../../deploy/postgres/database.ts';
@@ -17,6 +16,7 @@ import { Projector } from '../../projections/projector.ts';
 import { PROJECTOR_DEFAULTS } from '../../projections/options.ts';
 import { createTestTopics, deleteTestTopics, randomPrefix, testConfig } from '../support/stack.ts';
 import { actualContents, expectedContents } from './support/expected.ts';
+import { openPool } from '../../deploy/postgres/pool.ts';
 
 const PARTITIONS = 3;
 let dataDir: string;
@@ -68,7 +68,7 @@ it('resumes without loss after PostgreSQL stops and starts mid-stream', async ()
   projector = new Projector({ ...PROJECTOR_DEFAULTS, brokers: testConfig().brokers, databaseUrl: url, topic, groupId: `${prefix}projector`, sessionTimeoutMs: 10_000, retryMaxMs: 1_000 }, log);
   await projector.start();
 
-  const admin = () => new pg.Pool({ connectionString: url, max: 1 });
+  const admin = () => openPool({ connectionString: url, max: 1 });
   const applied = async () => {
     const pool = admin();
     try {

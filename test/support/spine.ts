@@ -15,6 +15,7 @@ import { PalisadeClient, type CommandInput } from '../../producers/client.ts';
 import { CommandProcessor } from '../../consumers/command-processor/processor.ts';
 import { PROCESSOR_DEFAULTS, type ProcessorLogger, type ProcessorOptions } from '../../consumers/command-processor/options.ts';
 import { createTestDatabase, createTestTopics, deleteTestTopics, randomPrefix, testConfig, type TestDatabase } from './stack.ts';
+import { openPool } from '../../deploy/postgres/pool.ts';
 
 export interface ProducerIdentity {
   readonly keyId: string;
@@ -44,7 +45,7 @@ export class TestSpine {
     this.gateway = gateway;
     this.brokers = testConfig().brokers;
     this.kafka = createKafka({ brokers: this.brokers, clientId: 'palisade-test' });
-    this.pool = new pg.Pool({ connectionString: db.url, max: 2 });
+    this.pool = openPool({ connectionString: db.url, max: 2 });
   }
 
   static async create(options: { partitions?: number } = {}): Promise<TestSpine> {

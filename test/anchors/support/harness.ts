@@ -18,6 +18,7 @@ import { Anchorer, type AnchorerHooks, type AnchorerLogger } from '../../../proj
 import type { AnchorerOptions } from '../../../projections/anchors/options.ts';
 import type { AnchorStoreOptions } from '../../../projections/anchors/storage/store-options.ts';
 import { createTestDatabase, createTestTopics, deleteTestTopics, randomPrefix, testConfig, type TestDatabase } from '../../support/stack.ts';
+import { openPool } from '../../../deploy/postgres/pool.ts';
 
 export const ORIGIN = 'palisade.test/anchors';
 
@@ -49,7 +50,7 @@ export class AnchorHarness {
     this.topics = topics;
     this.partitions = partitions;
     this.db = db;
-    this.pool = new pg.Pool({ connectionString: db.url, max: 2 });
+    this.pool = openPool({ connectionString: db.url, max: 2 });
     this.kafka = kafka;
     this.#producer = producer;
     this.dataDir = mkdtempSync(join(tmpdir(), 'palisade-anchors-'));

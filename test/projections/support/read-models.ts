@@ -10,6 +10,7 @@ import { PROJECTOR_DEFAULTS, type ProjectorOptions } from '../../../projections/
 import type { ProjectorLog } from '../../../projections/apply/batch-handler.ts';
 import { TestSpine, quietLogger } from '../../support/spine.ts';
 import { testConfig } from '../../support/stack.ts';
+import { openPool } from '../../../deploy/postgres/pool.ts';
 
 export const quietLog: ProjectorLog = quietLogger;
 
@@ -23,7 +24,7 @@ export class ReadModelSpine {
   private constructor(spine: TestSpine, roles: TenancyRoles) {
     this.spine = spine;
     this.roles = roles;
-    this.admin = new pg.Pool({ connectionString: spine.db.url, max: 3 });
+    this.admin = openPool({ connectionString: spine.db.url, max: 3 });
   }
 
   static async create(options: { partitions?: number } = {}): Promise<ReadModelSpine> {
