@@ -25,7 +25,8 @@ export interface KeyRef {
 }
 
 export const MAX_MEMBER_LENGTH = 256;
-const KID = /^[A-Za-z0-9._:-]{1,128}$/;
+// Wide enough for `dek-u-` + any principal id (domain/validation.ts: up to 128 of [A-Za-z0-9._:@-]).
+const KID = /^[A-Za-z0-9._:@-]{1,160}$/;
 
 function checkMember(value: unknown, name: string): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_MEMBER_LENGTH || !isWellFormed(value)) {
@@ -55,7 +56,7 @@ export function isKeyVersion(value: unknown): value is number {
 
 export function checkKeyRef(keyRef: KeyRef): KeyRef {
   if (typeof keyRef !== 'object' || keyRef === null || !isKid(keyRef.kid) || !isKeyVersion(keyRef.kv)) {
-    throw new VaultError('INVALID_BINDING', 'keyRef must be { kid: 1-128 of [A-Za-z0-9._:-], kv: a positive integer }');
+    throw new VaultError('INVALID_BINDING', 'keyRef must be { kid: 1-160 of [A-Za-z0-9._:@-], kv: a positive integer }');
   }
   return { kid: keyRef.kid, kv: keyRef.kv };
 }

@@ -196,7 +196,7 @@ function checkName(value: unknown): value is string {
 function checkIdentity(identity: DekIdentity): DekIdentity {
   const bad = (what: string) => new VaultError('WRAPPED_DEK_MALFORMED', `DEK identity: ${what}`);
   if (typeof identity !== 'object' || identity === null) throw bad('not an object');
-  if (!isKid(identity.kid)) throw bad('kid is not 1-128 of [A-Za-z0-9._:-]');
+  if (!isKid(identity.kid)) throw bad('kid is not 1-160 of [A-Za-z0-9._:@-]');
   if (!isKeyVersion(identity.kv)) throw bad('kv is not a positive integer');
   const owner = identity.owner;
   if (typeof owner !== 'object' || owner === null || !checkName(owner.tenantId)) throw bad('owner.tenantId');

@@ -30,3 +30,112 @@ export interface CommandRejectedData {
   readonly claimedActor: { readonly kind: string; readonly id: string };
   readonly producerKeyId?: string;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Sources, provider keys, tenant keys and erasure (the vault, DESIGN.md "Credentials and keys").
+//
+// A secret never appears here in plaintext. Commands carry it as an intake box: base64url
+// (unpadded) of crypto_box_seal to the processor's intake public key, made by producers/ with
+// the binding below. `decide` emits a PendingSecret where the event will hold a sealed value;
+// the processor opens the box, seals the secret under the owner's DEK and writes the SealedSecret
+// (and the provider key's mask) before the event is hashed. A legacy value (`salt:iv:ct` hex,
+// already encrypted under the old system's secret) is carried as-is and re-sealed on first use.
+
+export const SOURCE_KINDS = ['postgres', 'mysql', 'snowflake', 'slack', 'github', 'gitlab', 'google-drive', 'salesforce'] as const;
+export type SourceKind = (typeof SOURCE_KINDS)[number];
+export const PROVIDERS = ['anthropic', 'openai', 'google', 'mistral', 'cohere'] as const;
+export type Provider = (typeof PROVIDERS)[number];
+
+/** Sealed value v2 as stored in an event (vault/sealed-value.ts; n and ct unpadded base64url). */
+export interface SealedSecret { readonly v: 2; readonly kid: string; readonly kv: number; readonly n: string; readonly ct: string }
+
+/** What a sealed value is bound to (vault/binding.ts). The intake box carries the same binding. */
+export interface SecretBinding { readonly tenantId: string; readonly subject: string; readonly purpose: string; readonly field: string }
+
+/** Whose data key seals a secret: always a user's (erasing the user destroys it). */
+export interface SecretOwner { readonly tenantId: string; readonly userId: string; readonly keyVersion: number }
+
+/** Emitted by `decide` in place of a SealedSecret; never appended as such (the processor seals it). */
+export interface PendingSecret {
+  readonly pending: 'intake';
+  readonly box: string;
+  readonly binding: SecretBinding;
+  readonly owner: SecretOwner;
+}
+
+export type SecretSlot = SealedSecret | PendingSecret;
+
+// Commands
+export interface ConnectSourceData {
+  readonly sourceId: string;
+  readonly kind: SourceKind;
+  readonly name: string;
+  /** Intake box of the source's config (JSON: host, user, password, token, ...). */
+  readonly credential?: string;
+  /** A legacy `salt:iv:ct` value instead (import); exactly one of the two. */
+  readonly legacyCredential?: string;
+}
+export interface RotateSourceCredentialData { readonly sourceId: string; readonly credential: string }
+export interface DisconnectSourceData { readonly sourceId: string; readonly reason?: string }
+export interface AuthorizeSourceQueryData {
+  readonly sourceId: string;
+  /** Lowercase hex SHA-256 of the query text (the client hashes; the query never enters Kafka). */
+  readonly queryHash: string;
+  readonly maxRows: number;
+  readonly maxBytes: number;
+}
+export interface StoreProviderKeyData { readonly provider: Provider; readonly apiKey?: string; readonly legacyApiKey?: string }
+export interface RotateProviderKeyData { readonly provider: Provider; readonly apiKey: string }
+export interface DeleteProviderKeyData { readonly provider: Provider }
+export type RotateTenantKeyData = Record<string, never>;
+export interface EraseUserData { readonly userId: string; readonly reason?: string }
+/**
+ * A service that met a legacy value on first use re-sends it through intake (sealed by the
+ * service); the processor re-seals it as v2 exactly once. `version` is the version it read.
+ */
+export interface ResealLegacySecretData {
+  readonly target: 'provider-key' | 'source-credential';
+  readonly userId: string;
+  readonly provider?: Provider;
+  readonly sourceId?: string;
+  readonly version: number;
+  readonly secret: string;
+}
+
+// Events
+export interface SourceConnectedData {
+  readonly sourceId: string;
+  readonly ownerId: string;
+  readonly kind: SourceKind;
+  readonly name: string;
+  readonly credentialVersion: number;
+  readonly credential?: SecretSlot;
+  readonly legacyCredential?: string;
+}
+export interface SourceCredentialRotatedData { readonly sourceId: string; readonly ownerId: string; readonly credentialVersion: number; readonly credential: SecretSlot }
+export interface SourceDisconnectedData { readonly sourceId: string; readonly ownerId: string; readonly by: 'owner' | 'admin'; readonly reason?: string }
+export interface SourceQueryAuthorizedData { readonly sourceId: string; readonly ownerId: string; readonly queryHash: string; readonly maxRows: number; readonly maxBytes: number }
+/**
+ * Matches the golden vector: { userId, provider, mask, secret } (version 1 is implied). `mask` is
+ * filled in by the processor; for a legacy import it is "…" until the value is re-sealed.
+ */
+export interface ProviderKeyStoredData {
+  readonly userId: string;
+  readonly provider: Provider;
+  readonly mask: string;
+  readonly secret?: SecretSlot;
+  readonly legacySecret?: string;
+}
+export interface ProviderKeyRotatedData { readonly userId: string; readonly provider: Provider; readonly mask: string; readonly version: number; readonly secret: SecretSlot }
+export interface ProviderKeyDeletedData { readonly userId: string; readonly provider: Provider }
+export interface TenantKeyRotatedData { readonly keyVersion: number }
+export interface UserErasedData { readonly userId: string }
+export interface LegacySecretResealedData {
+  readonly target: 'provider-key' | 'source-credential';
+  readonly userId: string;
+  readonly provider?: Provider;
+  readonly sourceId?: string;
+  readonly version: number;
+  readonly mask?: string;
+  readonly secret: SecretSlot;
+}
