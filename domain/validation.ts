@@ -12,6 +12,8 @@ export const MAX_TENANT_NAME_LENGTH = 200;
 export const MAX_REASON_LENGTH = 500;
 export const MAX_EMAIL_LENGTH = 254;
 export const MAX_EMAIL_LOCAL_LENGTH = 64;
+export const MIN_INTAKE_BOX_LENGTH = 64;
+export const MAX_INTAKE_BOX_LENGTH = 16384;
 
 /** Lowercase 8-4-4-4-12 hex: one spelling per id, so ids compare as strings. */
 export function isCanonicalUuid(value: unknown): value is string {
@@ -70,6 +72,57 @@ export function isReason(value: unknown): value is string {
     isWithinLength(value, 1, MAX_REASON_LENGTH) &&
     !CONTROL_OR_LONE_SURROGATE.test(value)
   );
+}
+
+/** Source names follow the tenant-name rule. */
+export function isSourceName(value: unknown): value is string {
+  return isTenantName(value);
+}
+
+const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+
+/**
+ * Canonical unpadded base64url (RFC 4648 §5): the URL-safe alphabet, no padding, a length that
+ * some byte string has (never 1 mod 4), and zero trailing bits, so a value has one spelling.
+ */
+export function isUnpaddedBase64Url(value: unknown): value is string {
+  if (typeof value !== 'string' || !BASE64URL.test(value)) return false;
+  const tail = value.length % 4;
+  if (tail === 1) return false;
+  if (tail === 0) return true;
+  const last = BASE64URL_ALPHABET.indexOf(value.charAt(value.length - 1));
+  // 2 characters carry 1 byte (4 spare bits), 3 characters carry 2 bytes (2 spare bits).
+  return (last & (tail === 2 ? 0b1111 : 0b11)) === 0;
+}
+
+/** A secret sealed to the processor's intake key, as commands carry it: 64–16384 characters of canonical unpadded base64url. */
+export function isIntakeBox(value: unknown): value is string {
+  return (
+    typeof value === 'string' &&
+    value.length >= MIN_INTAKE_BOX_LENGTH &&
+    value.length <= MAX_INTAKE_BOX_LENGTH &&
+    isUnpaddedBase64Url(value)
+  );
+}
+
+const LEGACY_SECRET = /^[0-9a-f]{32}:[0-9a-f]{32}:(?:[0-9a-f]{32})+$/;
+
+/** A value of the replaced system, `salt:iv:ciphertext` in lowercase hex (vault/legacy.ts). */
+export function isLegacySecret(value: unknown): value is string {
+  return typeof value === 'string' && LEGACY_SECRET.test(value);
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/** A SHA-256 digest as 64 lowercase hex digits. */
+export function isSha256Hex(value: unknown): value is string {
+  return typeof value === 'string' && SHA256_HEX.test(value);
+}
+
+/** An integer (a JSON number without fraction) within [min, max]. */
+export function isIntegerInRange(value: unknown, min: number, max: number): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= max;
 }
 
 export function isOneOf<T extends string>(allowed: readonly T[], value: unknown): value is T {

@@ -15,6 +15,10 @@ export const ProcessorCode = {
   PRODUCER_KEY_NOT_ALLOWED: 'PRODUCER_KEY_NOT_ALLOWED',
   /** The tenant's stored chain failed verification at rebuild: fail closed. */
   CHAIN_CORRUPT: 'CHAIN_CORRUPT',
+  /** A secret's intake box is not base64url, not for this intake key, or sealed for another binding. */
+  SECRET_INTAKE_FAILED: 'SECRET_INTAKE_FAILED',
+  /** The processor runs without a master key, so it cannot seal secrets. */
+  VAULT_NOT_CONFIGURED: 'VAULT_NOT_CONFIGURED',
 } as const;
 export type ProcessorCode = (typeof ProcessorCode)[keyof typeof ProcessorCode];
 

@@ -16,6 +16,8 @@ import { authenticate } from './authenticate.ts';
 import { DeadLetterCode, ProcessorCode } from './errors.ts';
 import { commandKey, type BatchView, type RecordedOutcome } from './partition-state.ts';
 import type { ProducerKeyLookup } from './producer-keys.ts';
+import { hasPendingSecrets, sealPendingSecrets } from './seal-events.ts';
+import { IntakeRefused, type SecretSealing } from './secret-sealer.ts';
 
 export interface CommandContext {
   readonly partition: number;
@@ -27,6 +29,8 @@ export interface CommandContext {
   /** Older commands are refused, so a replay can never outlive the idempotency window. */
   readonly maxCommandAgeMs: number;
   readonly maxClockSkewMs: number;
+  /** Seals the secrets commands carry (absent: such commands are refused VAULT_NOT_CONFIGURED). */
+  readonly sealing?: SecretSealing;
 }
 
 export interface BatchOutputs {
@@ -37,7 +41,11 @@ export interface BatchOutputs {
 
 export const PROCESSOR_ACTOR: LogicalActor = Object.freeze({ kind: 'system', id: 'command-processor' });
 
-export function handleCommandRecord(record: InRecord, view: BatchView, ctx: CommandContext, out: BatchOutputs): void {
+/**
+ * Throws only for infrastructure failures (the key store unreachable while sealing): the batch
+ * is then retried and nothing of it is committed.
+ */
+export async function handleCommandRecord(record: InRecord, view: BatchView, ctx: CommandContext, out: BatchOutputs): Promise<void> {
   const at = ctx.now();
   if (!record.value || record.value.length === 0) return deadLetter(record, DeadLetterCode.EMPTY_RECORD, 'record has no value', at, out);
   let command: SignedCommand;
@@ -75,12 +83,12 @@ export function handleCommandRecord(record: InRecord, view: BatchView, ctx: Comm
     const code = age > 0 ? ProcessorCode.COMMAND_EXPIRED : ProcessorCode.CLOCK_SKEW;
     return refuse(code, `issuedAt ${command.issuedAt} is outside the accepted window`);
   }
-  const outcome = decideAndAppend(command, view, ctx, at, out);
+  const outcome = await decideAndAppend(command, view, ctx, at, out);
   view.record(key, outcome);
   respond(outcome);
 }
 
-function decideAndAppend(command: SignedCommand, view: BatchView, ctx: CommandContext, at: Date, out: BatchOutputs): RecordedOutcome {
+async function decideAndAppend(command: SignedCommand, view: BatchView, ctx: CommandContext, at: Date, out: BatchOutputs): Promise<RecordedOutcome> {
   const head = view.head(command.tenantId);
   if (head.corrupt) return { outcome: 'rejected', code: ProcessorCode.CHAIN_CORRUPT, message: 'this tenant\'s stored chain failed verification; an operator must investigate' };
   const parsed = parseTenantCommand(command.type, command.payload, { tenantId: command.tenantId, commandId: command.commandId, actor: command.actor });
@@ -90,8 +98,17 @@ function decideAndAppend(command: SignedCommand, view: BatchView, ctx: CommandCo
     if (decision.rejection.authorization) recordRefusalInChain(command, decision.rejection.code, view, ctx, at, out);
     return { outcome: 'rejected', code: decision.rejection.code, message: decision.rejection.message };
   }
+  let events = decision.events;
+  if (hasPendingSecrets(events)) {
+    try {
+      events = await sealPendingSecrets(events, ctx.sealing);
+    } catch (error) {
+      if (error instanceof IntakeRefused) return { outcome: 'rejected', code: error.code, message: error.message };
+      throw error;
+    }
+  }
   const firstSeq = head.seq + 1;
-  appendEvents(command.tenantId, command.commandId, command.actor, decision.events, view, ctx, at, out);
+  appendEvents(command.tenantId, command.commandId, command.actor, events, view, ctx, at, out);
   return { outcome: 'accepted', firstSeq, lastSeq: view.head(command.tenantId).seq };
 }
 

@@ -82,7 +82,19 @@ export class PartitionWorker {
       if (!batch.shouldContinue()) return;
       const view = this.state.begin();
       const out: BatchOutputs = { events: [], results: [], deadLetters: [] };
-      for (const record of records) handleCommandRecord(record, view, this.context, out);
+      try {
+        for (const record of records) await handleCommandRecord(record, view, this.context, out);
+      } catch (error) {
+        // Sealing could not reach the key store: nothing of this batch is committed; try again.
+        if (attempt < this.deps.maxAttempts) {
+          this.deps.log.warn({ partition: this.partition, attempt, err: String(error) }, 'sealing a secret failed; retrying the batch');
+          await batch.heartbeat();
+          await sleep(Math.min(50 * 2 ** attempt, 2_000));
+          continue;
+        }
+        await this.fail(toKafkaEdgeError(error, `partition ${this.partition}`));
+        return;
+      }
       if (!keysReloaded && out.results.some((r) => r.code === ProcessorCode.UNKNOWN_PRODUCER_KEY && !r.replayed)) {
         keysReloaded = true;
         if (await this.deps.reloadKeys()) continue; // decide again with the fresh registry

@@ -1,14 +1,28 @@
 // Tenant events, the state they build, and `evolve`. The processor keeps one TenantState per
-// tenant in memory, so state holds only what `decide` needs: status, name and members.
+// tenant in memory, so state holds only what `decide` needs: status, name, members, the tenant's
+// key version, and for each source and provider key who owns it, its version and whether it is
+// still a legacy value. Never a secret, sealed or not.
 import type { DomainEvent } from '../messages.ts';
 import type {
   CommandRejectedData,
+  LegacySecretResealedData,
   MemberAddedData,
   MemberRemovedData,
   MemberRoleChangedData,
+  Provider,
+  ProviderKeyDeletedData,
+  ProviderKeyRotatedData,
+  ProviderKeyStoredData,
   Role,
+  SourceConnectedData,
+  SourceCredentialRotatedData,
+  SourceDisconnectedData,
+  SourceKind,
+  SourceQueryAuthorizedData,
   TenantCreatedData,
   TenantDeletedData,
+  TenantKeyRotatedData,
+  UserErasedData,
 } from './types.ts';
 
 export type TenantCreated = DomainEvent<'TenantCreated', TenantCreatedData>;
@@ -17,6 +31,16 @@ export type MemberRoleChanged = DomainEvent<'MemberRoleChanged', MemberRoleChang
 export type MemberRemoved = DomainEvent<'MemberRemoved', MemberRemovedData>;
 export type TenantDeleted = DomainEvent<'TenantDeleted', TenantDeletedData>;
 export type CommandRejected = DomainEvent<'CommandRejected', CommandRejectedData>;
+export type SourceConnected = DomainEvent<'SourceConnected', SourceConnectedData>;
+export type SourceCredentialRotated = DomainEvent<'SourceCredentialRotated', SourceCredentialRotatedData>;
+export type SourceDisconnected = DomainEvent<'SourceDisconnected', SourceDisconnectedData>;
+export type SourceQueryAuthorized = DomainEvent<'SourceQueryAuthorized', SourceQueryAuthorizedData>;
+export type ProviderKeyStored = DomainEvent<'ProviderKeyStored', ProviderKeyStoredData>;
+export type ProviderKeyRotated = DomainEvent<'ProviderKeyRotated', ProviderKeyRotatedData>;
+export type ProviderKeyDeleted = DomainEvent<'ProviderKeyDeleted', ProviderKeyDeletedData>;
+export type TenantKeyRotated = DomainEvent<'TenantKeyRotated', TenantKeyRotatedData>;
+export type UserErased = DomainEvent<'UserErased', UserErasedData>;
+export type LegacySecretResealed = DomainEvent<'LegacySecretResealed', LegacySecretResealedData>;
 
 export type TenantEvent =
   | TenantCreated
@@ -24,7 +48,17 @@ export type TenantEvent =
   | MemberRoleChanged
   | MemberRemoved
   | TenantDeleted
-  | CommandRejected;
+  | CommandRejected
+  | SourceConnected
+  | SourceCredentialRotated
+  | SourceDisconnected
+  | SourceQueryAuthorized
+  | ProviderKeyStored
+  | ProviderKeyRotated
+  | ProviderKeyDeleted
+  | TenantKeyRotated
+  | UserErased
+  | LegacySecretResealed;
 
 export type TenantEventType = TenantEvent['type'];
 
@@ -35,8 +69,40 @@ export interface Membership {
 
 export type Members = ReadonlyMap<string, Membership>;
 
+/** A source ever connected in this tenant. Disconnected sources stay, so their ids are never reused. */
+export interface SourceState {
+  readonly ownerId: string;
+  readonly kind: SourceKind;
+  readonly name: string;
+  readonly credentialVersion: number;
+  /** The credential is still the imported legacy value, not yet re-sealed. */
+  readonly legacy: boolean;
+  readonly connected: boolean;
+}
+
+export type Sources = ReadonlyMap<string, SourceState>;
+
+/** A user's key for one provider. `version` starts at 1 with ProviderKeyStored. */
+export interface ProviderKeyState {
+  readonly version: number;
+  readonly legacy: boolean;
+}
+
+/** userId → provider → key; a user without keys has no entry. */
+export type ProviderKeys = ReadonlyMap<string, ReadonlyMap<Provider, ProviderKeyState>>;
+
 export type AbsentTenant = { readonly status: 'absent' };
-export type ActiveTenant = { readonly status: 'active'; readonly name: string; readonly members: Members };
+export type ActiveTenant = {
+  readonly status: 'active';
+  readonly name: string;
+  readonly members: Members;
+  /** The version of the data keys new secrets are sealed under; 1 at creation. */
+  readonly keyVersion: number;
+  readonly sources: Sources;
+  readonly providerKeys: ProviderKeys;
+  /** Users erased from this tenant: they can never be added again. */
+  readonly erasedUsers: ReadonlySet<string>;
+};
 // A deleted tenant keeps nothing: every command on it is refused, and its id is never reused.
 export type DeletedTenant = { readonly status: 'deleted' };
 
@@ -44,6 +110,8 @@ export type TenantState = AbsentTenant | ActiveTenant | DeletedTenant;
 
 const ABSENT: AbsentTenant = Object.freeze({ status: 'absent' });
 const DELETED: DeletedTenant = Object.freeze({ status: 'deleted' });
+
+export const INITIAL_KEY_VERSION = 1;
 
 export function initialState(): TenantState {
   return ABSENT;
@@ -53,6 +121,11 @@ export function ownerCount(members: Members): number {
   let owners = 0;
   for (const member of members.values()) if (member.role === 'owner') owners += 1;
   return owners;
+}
+
+/** The user's key for `provider`, if they have one. */
+export function providerKeyOf(tenant: ActiveTenant, userId: string, provider: Provider): ProviderKeyState | undefined {
+  return tenant.providerKeys.get(userId)?.get(provider);
 }
 
 /**
@@ -72,7 +145,27 @@ export function evolve(state: TenantState, event: TenantEvent): TenantState {
     case 'TenantDeleted':
       return state.status === 'active' ? DELETED : state;
     case 'CommandRejected':
+    case 'SourceQueryAuthorized':
       return state;
+    case 'SourceConnected':
+    case 'SourceCredentialRotated':
+    case 'SourceDisconnected':
+      if (state.status !== 'active') return state;
+      return { ...state, sources: evolveSources(state.sources, event) };
+    case 'ProviderKeyStored':
+    case 'ProviderKeyRotated':
+    case 'ProviderKeyDeleted':
+      if (state.status !== 'active') return state;
+      return { ...state, providerKeys: evolveProviderKeys(state.providerKeys, event) };
+    case 'TenantKeyRotated':
+      if (state.status !== 'active') return state;
+      return { ...state, keyVersion: event.data.keyVersion };
+    case 'UserErased':
+      if (state.status !== 'active') return state;
+      return userErased(state, event.data.userId);
+    case 'LegacySecretResealed':
+      if (state.status !== 'active') return state;
+      return legacySecretResealed(state, event.data);
     default: {
       const unreachable: never = event;
       return unreachable;
@@ -81,7 +174,15 @@ export function evolve(state: TenantState, event: TenantEvent): TenantState {
 }
 
 function tenantCreated({ name, owner }: TenantCreatedData): ActiveTenant {
-  return { status: 'active', name, members: new Map([[owner.userId, { role: 'owner', email: owner.email }]]) };
+  return {
+    status: 'active',
+    name,
+    members: new Map([[owner.userId, { role: 'owner', email: owner.email }]]),
+    keyVersion: INITIAL_KEY_VERSION,
+    sources: new Map(),
+    providerKeys: new Map(),
+    erasedUsers: new Set(),
+  };
 }
 
 function evolveMembers(members: Members, event: MemberAdded | MemberRoleChanged | MemberRemoved): Members {
@@ -99,4 +200,67 @@ function evolveMembers(members: Members, event: MemberAdded | MemberRoleChanged 
       next.delete(event.data.userId);
       return next;
   }
+}
+
+function evolveSources(sources: Sources, event: SourceConnected | SourceCredentialRotated | SourceDisconnected): Sources {
+  const { sourceId } = event.data;
+  const source = sources.get(sourceId);
+  if (event.type === 'SourceConnected') {
+    if (source !== undefined) return sources; // ids are never reused
+    const { ownerId, kind, name, credentialVersion } = event.data;
+    const legacy = event.data.legacyCredential !== undefined;
+    return new Map(sources).set(sourceId, { ownerId, kind, name, credentialVersion, legacy, connected: true });
+  }
+  if (source === undefined || !source.connected) return sources;
+  const next = event.type === 'SourceCredentialRotated'
+    ? { ...source, credentialVersion: event.data.credentialVersion, legacy: false }
+    : { ...source, connected: false };
+  return new Map(sources).set(sourceId, next);
+}
+
+function evolveProviderKeys(keys: ProviderKeys, event: ProviderKeyStored | ProviderKeyRotated | ProviderKeyDeleted): ProviderKeys {
+  const { userId, provider } = event.data;
+  const own = new Map(keys.get(userId));
+  switch (event.type) {
+    case 'ProviderKeyStored':
+      own.set(provider, { version: 1, legacy: event.data.legacySecret !== undefined });
+      break;
+    case 'ProviderKeyRotated':
+      if (!own.has(provider)) return keys;
+      own.set(provider, { version: event.data.version, legacy: false });
+      break;
+    case 'ProviderKeyDeleted':
+      if (!own.delete(provider)) return keys;
+      break;
+  }
+  const next = new Map(keys);
+  if (own.size === 0) next.delete(userId);
+  else next.set(userId, own);
+  return next;
+}
+
+/** Erasure: the membership goes, the user's sources are disconnected (ids stay used), their keys go. */
+function userErased(tenant: ActiveTenant, userId: string): ActiveTenant {
+  const members = new Map(tenant.members);
+  members.delete(userId);
+  const sources = new Map(tenant.sources);
+  for (const [sourceId, source] of tenant.sources) {
+    if (source.ownerId === userId && source.connected) sources.set(sourceId, { ...source, connected: false });
+  }
+  const providerKeys = new Map(tenant.providerKeys);
+  providerKeys.delete(userId);
+  return { ...tenant, members, sources, providerKeys, erasedUsers: new Set(tenant.erasedUsers).add(userId) };
+}
+
+/** The value at `version` is now sealed (v2): the version stays, the legacy flag goes. */
+function legacySecretResealed(tenant: ActiveTenant, data: LegacySecretResealedData): ActiveTenant {
+  if (data.target === 'provider-key') {
+    const key = data.provider === undefined ? undefined : providerKeyOf(tenant, data.userId, data.provider);
+    if (data.provider === undefined || key === undefined) return tenant;
+    const own = new Map(tenant.providerKeys.get(data.userId)).set(data.provider, { ...key, legacy: false });
+    return { ...tenant, providerKeys: new Map(tenant.providerKeys).set(data.userId, own) };
+  }
+  const source = data.sourceId === undefined ? undefined : tenant.sources.get(data.sourceId);
+  if (data.sourceId === undefined || source === undefined) return tenant;
+  return { ...tenant, sources: new Map(tenant.sources).set(data.sourceId, { ...source, legacy: false }) };
 }

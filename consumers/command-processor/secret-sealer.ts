@@ -1,0 +1,74 @@
+// Turns the PendingSecret a decision carries into the sealed value its event stores: open the
+// intake box under the binding the processor derived from the verified command, mask it when
+// asked, seal it under the owner's DEK, zero every plaintext copy. The only place the processor
+// ever holds a secret in the clear, and only in secure memory, for microseconds.
+import { zero } from '../../crypto/secure-memory.ts';
+import type { PendingSecret, SealedSecret } from '../../domain/tenant/types.ts';
+import { fromBase64Url } from '../../vault/encoding.ts';
+import { VaultError } from '../../vault/errors.ts';
+import { openIntake, type IntakeKeyPair } from '../../vault/intake.ts';
+import { withDek, type Kek, type WrappedDek } from '../../vault/key-wrap.ts';
+import { maskSecret } from '../../vault/mask.ts';
+import { seal } from '../../vault/sealed-value.ts';
+import { ProcessorCode } from './errors.ts';
+
+/** Where the sealer gets a user's DEK at a key version (keystore/: get or create, race-safe). */
+export interface DekSource {
+  dekFor(owner: { readonly tenantId: string; readonly userId: string }, kv: number): Promise<WrappedDek>;
+}
+
+export interface SealedOutput {
+  readonly secret: SealedSecret;
+  /** Present when asked for: the display mask (prefix and last four), computed before sealing. */
+  readonly mask?: string;
+}
+
+export interface SecretSealing {
+  seal(pending: PendingSecret, options: { readonly mask: boolean }): Promise<SealedOutput>;
+}
+
+/**
+ * A refusal the command gets (the box is bad, not the processor): the batch goes on. Anything
+ * else thrown by `seal` (PostgreSQL down, …) is the processor's problem and retries the batch.
+ */
+export class IntakeRefused extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'IntakeRefused';
+    this.code = code;
+  }
+}
+
+export class SecretSealer implements SecretSealing {
+  private readonly kek: Kek;
+  private readonly deks: DekSource;
+  private readonly intake: IntakeKeyPair;
+
+  constructor(kek: Kek, deks: DekSource, intake: IntakeKeyPair) {
+    this.kek = kek;
+    this.deks = deks;
+    this.intake = intake;
+  }
+
+  async seal(pending: PendingSecret, options: { readonly mask: boolean }): Promise<SealedOutput> {
+    const box = fromBase64Url(pending.box);
+    if (box === undefined) throw new IntakeRefused(ProcessorCode.SECRET_INTAKE_FAILED, 'the secret is not unpadded base64url');
+    const wrapped = await this.deks.dekFor(pending.owner, pending.owner.keyVersion);
+    let plaintext;
+    try {
+      plaintext = openIntake(box, this.intake, pending.binding);
+    } catch (error) {
+      if (error instanceof VaultError) throw new IntakeRefused(ProcessorCode.SECRET_INTAKE_FAILED, `the secret's intake box was refused (${error.code})`);
+      throw error;
+    }
+    try {
+      const mask = options.mask ? maskSecret(plaintext) : undefined;
+      const sealed = withDek(wrapped, this.kek, (dek) => seal(plaintext, dek, pending.binding, { kid: wrapped.kid, kv: wrapped.kv }));
+      const secret: SealedSecret = { v: 2, kid: sealed.kid, kv: sealed.kv, n: sealed.n, ct: sealed.ct };
+      return mask === undefined ? { secret } : { secret, mask };
+    } finally {
+      zero(plaintext);
+    }
+  }
+}

@@ -1,0 +1,79 @@
+// Payload builders for the commands that carry a secret (DESIGN.md "Secret intake"). The secret
+// is sealed to the processor's intake public key before it leaves the upstream service, bound to
+// the tenant, owner, purpose and field the processor will derive from the verified command: so
+// no plaintext is ever in a Kafka record, and a captured box opens nowhere else.
+import { createHash } from 'node:crypto';
+import { providerKeyBinding, sourceCredentialBinding } from '../domain/tenant/secrets.ts';
+import type { Provider, SourceKind } from '../domain/tenant/types.ts';
+import type { JsonObject } from '../schemas/logical.ts';
+import type { Binding } from '../vault/binding.ts';
+import { fromBase64Url, toBase64Url } from '../vault/encoding.ts';
+import { sealToIntake } from '../vault/intake.ts';
+import { PublishError } from './errors.ts';
+
+/** The processor's intake public key (32 bytes; `palisade vault intake-key` prints it). */
+export function parseIntakePublicKey(text: string): Buffer {
+  const key = fromBase64Url(text.trim());
+  if (key?.byteLength !== 32) throw new PublishError('INVALID_COMMAND', 'the intake public key must be 32 bytes of unpadded base64url (palisade vault intake-key)');
+  return key;
+}
+
+/** A secret sealed for `binding`, as commands carry it. Strings are UTF-8; the copy is zeroed. */
+export function sealSecret(secret: string | Uint8Array, intakePublicKey: Uint8Array, binding: Binding): string {
+  const bytes = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret;
+  try {
+    return toBase64Url(sealToIntake(bytes, intakePublicKey, binding));
+  } finally {
+    if (typeof secret === 'string') bytes.fill(0);
+  }
+}
+
+export interface ProviderKeyInput {
+  readonly tenantId: string;
+  /** The user the key belongs to: the actor of the command. */
+  readonly userId: string;
+  readonly provider: Provider;
+  readonly apiKey: string | Uint8Array;
+}
+
+export function storeProviderKeyPayload(input: ProviderKeyInput, intakePublicKey: Uint8Array): JsonObject {
+  const binding = providerKeyBinding(input.tenantId, input.userId, input.provider);
+  return { provider: input.provider, apiKey: sealSecret(input.apiKey, intakePublicKey, binding) };
+}
+
+/** RotateProviderKey has the same payload as StoreProviderKey. */
+export const rotateProviderKeyPayload = storeProviderKeyPayload;
+
+export interface SourceInput {
+  readonly tenantId: string;
+  readonly sourceId: string;
+  readonly kind: SourceKind;
+  readonly name: string;
+  /** The connection config (host, user, password, token, …), serialized as JSON before sealing. */
+  readonly config: JsonObject;
+}
+
+export function connectSourcePayload(input: SourceInput, intakePublicKey: Uint8Array): JsonObject {
+  const binding = sourceCredentialBinding(input.tenantId, input.sourceId);
+  const config = Buffer.from(JSON.stringify(input.config), 'utf8');
+  try {
+    return { sourceId: input.sourceId, kind: input.kind, name: input.name, credential: sealSecret(config, intakePublicKey, binding) };
+  } finally {
+    config.fill(0);
+  }
+}
+
+export function rotateSourceCredentialPayload(input: Omit<SourceInput, 'kind' | 'name'>, intakePublicKey: Uint8Array): JsonObject {
+  const config = Buffer.from(JSON.stringify(input.config), 'utf8');
+  try {
+    return { sourceId: input.sourceId, credential: sealSecret(config, intakePublicKey, sourceCredentialBinding(input.tenantId, input.sourceId)) };
+  } finally {
+    config.fill(0);
+  }
+}
+
+/** AuthorizeSourceQuery carries only the hash of the query: the text never enters Kafka. */
+export function authorizeSourceQueryPayload(input: { readonly sourceId: string; readonly query: string; readonly maxRows: number; readonly maxBytes: number }): JsonObject {
+  const queryHash = createHash('sha256').update(input.query, 'utf8').digest('hex');
+  return { sourceId: input.sourceId, queryHash, maxRows: input.maxRows, maxBytes: input.maxBytes };
+}

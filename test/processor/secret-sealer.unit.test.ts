@@ -1,0 +1,88 @@
+// The processor's sealing step: an intake box in, a sealed value (and mask) out, bound to exactly
+// the binding the processor derived; every wrong box is a refusal of the command, while a key
+// store failure is not (the batch is retried).
+import { describe, expect, it } from 'vitest';
+import { sealPendingSecrets } from '../../consumers/command-processor/seal-events.ts';
+import { IntakeRefused, SecretSealer, type DekSource } from '../../consumers/command-processor/secret-sealer.ts';
+import type { TenantEvent } from '../../domain/tenant/state.ts';
+import type { PendingSecret, SecretBinding } from '../../domain/tenant/types.ts';
+import { toBase64Url } from '../../vault/encoding.ts';
+import { generateIntakeKeyPair, sealToIntake } from '../../vault/intake.ts';
+import { generateDek, generateKek, withDek, wrapDek, type WrappedDek } from '../../vault/key-wrap.ts';
+import { open } from '../../vault/sealed-value.ts';
+
+const TENANT = '5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d';
+const BINDING: SecretBinding = { tenantId: TENANT, subject: 'u-1', purpose: 'provider-key', field: 'anthropic' };
+const API_KEY = 'sk-ant-api03-canary-4b1d0c2e9f3a';
+
+function fixture() {
+  const kek = generateKek();
+  const intake = generateIntakeKeyPair();
+  const deks = new Map<string, WrappedDek>();
+  const asked: Array<[string, number]> = [];
+  const source: DekSource = {
+    async dekFor(owner, kv) {
+      asked.push([owner.userId, kv]);
+      const key = `${owner.tenantId}/${owner.userId}/${kv}`;
+      if (!deks.has(key)) deks.set(key, wrapDek(generateDek(), { kid: `dek-${owner.userId}`, kv, owner: { kind: 'user', tenantId: owner.tenantId, userId: owner.userId } }, kek));
+      return deks.get(key)!;
+    },
+  };
+  const pending = (binding: SecretBinding = BINDING, box = toBase64Url(sealToIntake(Buffer.from(API_KEY), intake.publicKey, binding)), keyVersion = 3): PendingSecret => ({
+    pending: 'intake', box, binding, owner: { tenantId: TENANT, userId: 'u-1', keyVersion },
+  });
+  return { kek, intake, deks, asked, sealer: new SecretSealer(kek, source, intake), pending };
+}
+
+function event(secret: PendingSecret, mask = ''): TenantEvent {
+  return { type: 'ProviderKeyStored', data: { userId: 'u-1', provider: 'anthropic', mask, secret } } as unknown as TenantEvent;
+}
+
+describe('sealing a pending secret', () => {
+  it('seals it under the owner DEK at the tenant key version, opens only under its binding, and masks it', async () => {
+    const f = fixture();
+    const [sealed] = await sealPendingSecrets([event(f.pending())], f.sealer);
+    const data = sealed!.data as unknown as { mask: string; secret: { v: number; kid: string; kv: number; n: string; ct: string } };
+    expect(f.asked).toEqual([['u-1', 3]]);
+    expect(data.secret).toMatchObject({ v: 2, kid: 'dek-u-1', kv: 3 });
+    expect(data.mask).toBe('sk-ant-…9f3a');
+    expect(JSON.stringify(sealed)).not.toContain('canary');
+    const wrapped = [...f.deks.values()][0]!;
+    expect(withDek(wrapped, f.kek, (dek) => open(data.secret, dek, BINDING).toString('utf8'))).toBe(API_KEY);
+    expect(() => withDek(wrapped, f.kek, (dek) => open(data.secret, dek, { ...BINDING, subject: 'u-2' }))).toThrow(expect.objectContaining({ code: 'OPEN_FAILED' }));
+  });
+
+  it('leaves events without a pending secret as they are (same object)', async () => {
+    const f = fixture();
+    const plain = { type: 'MemberAdded', data: { userId: 'u', email: 'u@x.io', role: 'member' } } as TenantEvent;
+    expect((await sealPendingSecrets([plain], f.sealer))[0]).toBe(plain);
+  });
+
+  it.each([
+    ['sealed for another tenant', (f: ReturnType<typeof fixture>) => f.pending(BINDING, toBase64Url(sealToIntake(Buffer.from(API_KEY), f.intake.publicKey, { ...BINDING, tenantId: '0'.repeat(8) + TENANT.slice(8) })))],
+    ['sealed for another user', (f: ReturnType<typeof fixture>) => f.pending(BINDING, toBase64Url(sealToIntake(Buffer.from(API_KEY), f.intake.publicKey, { ...BINDING, subject: 'u-2' })))],
+    ['sealed for another field', (f: ReturnType<typeof fixture>) => f.pending(BINDING, toBase64Url(sealToIntake(Buffer.from(API_KEY), f.intake.publicKey, { ...BINDING, field: 'openai' })))],
+    ['sealed to another intake key', (f: ReturnType<typeof fixture>) => f.pending(BINDING, toBase64Url(sealToIntake(Buffer.from(API_KEY), generateIntakeKeyPair().publicKey, BINDING)))],
+    ['not base64url', (f: ReturnType<typeof fixture>) => f.pending(BINDING, 'not/base64+url==')],
+    ['truncated', (f: ReturnType<typeof fixture>) => f.pending(BINDING, toBase64Url(sealToIntake(Buffer.from(API_KEY), f.intake.publicKey, BINDING)).slice(0, 60))],
+  ])('refuses a box %s with SECRET_INTAKE_FAILED', async (_name, make) => {
+    const f = fixture();
+    const error = await sealPendingSecrets([event(make(f))], f.sealer).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IntakeRefused);
+    expect((error as IntakeRefused).code).toBe('SECRET_INTAKE_FAILED');
+    expect(String((error as Error).message)).not.toContain('canary');
+  });
+
+  it('refuses with VAULT_NOT_CONFIGURED when the processor has no master key', async () => {
+    const f = fixture();
+    await expect(sealPendingSecrets([event(f.pending())], undefined)).rejects.toMatchObject({ code: 'VAULT_NOT_CONFIGURED' });
+  });
+
+  it('lets a key store failure through as an error, not a refusal (the batch is retried)', async () => {
+    const f = fixture();
+    const broken = new SecretSealer(f.kek, { dekFor: () => Promise.reject(new Error('connection refused')) }, f.intake);
+    const error = await sealPendingSecrets([event(f.pending())], broken).catch((e: unknown) => e);
+    expect(error).not.toBeInstanceOf(IntakeRefused);
+    expect(String(error)).toContain('connection refused');
+  });
+});
