@@ -4,7 +4,7 @@
 // same sizes, the ceiling: raw sodium XChaCha20-Poly1305 encrypt/decrypt with a fixed key and
 // AAD. Sizes: a provider API key (108 bytes) and a source config (1 KiB). Prints both rates and
 // their ratio. Single-threaded; run on a quiet machine.
-import sodium from 'sodium-native';
+import { sodium } from '../vault/sodium.ts';
 import { allocSecure, zero } from '../crypto/secure-memory.ts';
 import { generateDek, generateKek, withDek, wrapDek } from '../vault/key-wrap.ts';
 import { open, seal } from '../vault/sealed-value.ts';
@@ -37,7 +37,7 @@ export async function main(args: string[]): Promise<void> {
 
 function rawAead(size: number, seconds: number): { encrypt: number; decrypt: number } {
   const key = allocSecure(sodium.crypto_aead_xchacha20poly1305_ietf_KEYBYTES);
-  sodium.crypto_aead_xchacha20poly1305_ietf_keygen(key);
+  sodium.randombytes_buf(key);
   const nonce = Buffer.alloc(sodium.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
   const aad = Buffer.from(`palisade/sealed/v2\n${JSON.stringify(BINDING)}`);
   const message = Buffer.alloc(size, 7);

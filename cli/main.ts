@@ -7,6 +7,7 @@ import { registerProducerCommands } from './producer-commands.ts';
 import { registerAuditCommands } from './audit-commands.ts';
 import { registerAnalystsCommands } from './analysts-commands.ts';
 import { registerProjectionsCommands } from './projections-commands.ts';
+import { registerVaultCommands } from './vault-commands.ts';
 import { registerStartCommand } from './start-command.ts';
 import { registerDemoCommand } from './demo-command.ts';
 
@@ -27,6 +28,7 @@ registerProducerCommands(program);
 registerAuditCommands(program);
 registerAnalystsCommands(program);
 registerProjectionsCommands(program);
+registerVaultCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -2,6 +2,8 @@
 // Palisade topics and migrations. `up` is idempotent (running parts are reused, not restarted)
 // and records what runs in <data dir>/stack.json; `down` stops exactly those processes, by pid.
 import { anchorKeyFile, ensureAnchorKeyFile } from '../projections/anchors/anchor-key.ts';
+import { MASTER_KEY_ENV, MASTER_KEY_FILE_ENV, devMasterKeyFile } from '../config/master-key.ts';
+import { ensureDevMasterKeyFile } from './master-key.ts';
 import { localS3Pid, readLocalS3State, startLocalS3, stopLocalS3 } from './s3/local-s3.ts';
 import { mkdirSync } from 'node:fs';
 import { ensureTopics, palisadeTopics, withAdmin } from '../kafka/topics.ts';
@@ -25,7 +27,7 @@ import type { LocalKafkaState, PostgresState, StackState } from './state.ts';
 export type StackPart = 'kafka' | 'postgres';
 export const STACK_PARTS: readonly StackPart[] = ['kafka', 'postgres'];
 
-export type StackStep = 'jars' | 'kafka' | 'topics' | 'postgres' | 'database' | 'migrations' | 'anchor-key' | 's3';
+export type StackStep = 'jars' | 'kafka' | 'topics' | 'postgres' | 'database' | 'migrations' | 'anchor-key' | 'master-key' | 's3';
 
 /** Progress of a long operation, for a CLI to show (`begin` carries what is about to happen). */
 export interface StackProgress {
@@ -56,6 +58,11 @@ export interface StackUpResult {
   readonly migrations: MigrateResult;
   /** The anchorer's Ed25519 key file (created on first up, 0600, never printed). */
   readonly anchorKey: { readonly keyFile: string; readonly created: boolean };
+  /**
+   * The vault's master key: the local development key file (created on first up, 0600, never
+   * printed), or none when PALISADE_MASTER_KEY / PALISADE_MASTER_KEY_FILE is set (`fromEnvironment`).
+   */
+  readonly masterKey: { readonly keyFile: string | null; readonly created: boolean; readonly fromEnvironment: string | null };
   readonly s3?: { readonly pid: number; readonly endpoint: string; readonly bucket: string; readonly reused: boolean };
   /** Parts this call started (the others were already running). */
   readonly started: readonly StackPart[];
@@ -177,6 +184,18 @@ export async function stackUp(options: StackUpOptions = {}): Promise<StackUpResu
         async () => ensureAnchorKeyFile(anchorKeyFile(env ?? process.env, opts.dataDir)),
         (k) => (k.created ? `created a local development key in ${k.keyFile} (0600; public half in ${k.publicKeyFile})` : `using ${k.keyFile}`),
       );
+      const masterKey = await timed(
+        progress,
+        'master-key',
+        'ensuring the vault master key',
+        async () => ensureMasterKey(env ?? process.env, opts.dataDir),
+        (k) =>
+          k.fromEnvironment !== null
+            ? `using ${k.fromEnvironment} from the environment (no development key made)`
+            : k.created
+              ? `created a local development key in ${k.keyFile} (0600; used only with this local stack; elsewhere set ${MASTER_KEY_ENV} or ${MASTER_KEY_FILE_ENV})`
+              : `using ${k.keyFile}`,
+      );
       const s3 = withS3 === true
         ? await timed(
             progress,
@@ -196,6 +215,7 @@ export async function stackUp(options: StackUpOptions = {}): Promise<StackUpResu
         topics,
         migrations,
         anchorKey: { keyFile: anchorKey.keyFile, created: anchorKey.created },
+        masterKey,
         ...(s3 ? { s3: { pid: s3.pid, endpoint: s3.endpoint, bucket: s3.bucket, reused: s3.reused } } : {}),
         started,
         ms: Date.now() - began,
@@ -206,6 +226,14 @@ export async function stackUp(options: StackUpOptions = {}): Promise<StackUpResu
       throw error;
     }
   });
+}
+
+/** The development master key, unless the environment names the master key itself. */
+function ensureMasterKey(env: Env, dataDir: string): StackUpResult['masterKey'] {
+  const fromEnvironment = [MASTER_KEY_ENV, MASTER_KEY_FILE_ENV].find((name) => (env[name] ?? '') !== '');
+  if (fromEnvironment !== undefined) return { keyFile: null, created: false, fromEnvironment };
+  const { keyFile, created } = ensureDevMasterKeyFile(devMasterKeyFile(dataDir));
+  return { keyFile, created, fromEnvironment: null };
 }
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {

@@ -1,7 +1,7 @@
 // Rebuilds a partition's state from the log: the events partition gives every tenant's
 // decider state, chain head and accepted commandIds; the results partition (co-partitioned, see
 // docs/adr/0001-single-writer.md) adds the rejected ones still inside the replay window.
-import { tenantDecider } from '../../domain/tenant/index.ts';
+import { tenantDecider, TENANT_EVENT_TYPES as EVENT_TYPES } from '../../domain/tenant/index.ts';
 import type { TenantEvent } from '../../domain/tenant/state.ts';
 import { eventHash } from '../../chain/event-hash.ts';
 import type { CommandResult, LogicalEvent } from '../../schemas/logical.ts';
@@ -11,9 +11,7 @@ import { commandKey, type PartitionState } from './partition-state.ts';
 
 const DOMAIN_CODES: ReadonlySet<string> = new Set(REJECTION_CODES);
 
-const TENANT_EVENT_TYPES: ReadonlySet<string> = new Set<TenantEvent['type']>([
-  'TenantCreated', 'MemberAdded', 'MemberRoleChanged', 'MemberRemoved', 'TenantDeleted', 'CommandRejected',
-]);
+const TENANT_EVENT_TYPES: ReadonlySet<string> = new Set<TenantEvent['type']>(EVENT_TYPES);
 
 /** Applies one stored event; a break in the chain marks the tenant corrupt (fail closed). */
 export function applyStoredEvent(state: PartitionState, event: LogicalEvent, carriedHash: string): void {

@@ -5,16 +5,38 @@ import type { Decision } from '../decider.ts';
 import { RejectionCode } from '../errors.ts';
 import { emailKey } from '../validation.ts';
 import type { Command, CommandMetadata } from '../messages.ts';
-import { canAddMember, canChangeRole, canDeleteTenant, canRemoveMember } from './policy.ts';
-import { ownerCount } from './state.ts';
-import type { ActiveTenant, CommandRejected, Members, TenantEvent, TenantState } from './state.ts';
+import {
+  canAddMember,
+  canChangeRole,
+  canDeleteTenant,
+  canDisconnectSource,
+  canEraseUser,
+  canOwnSecrets,
+  canRemoveMember,
+  canRotateTenantKey,
+} from './policy.ts';
+import { providerKeyBinding, sourceCredentialBinding } from './secrets.ts';
+import { ownerCount, providerKeyOf } from './state.ts';
+import type { ActiveTenant, CommandRejected, Members, SourceState, TenantEvent, TenantState } from './state.ts';
 import type {
   AddMemberData,
+  AuthorizeSourceQueryData,
   ChangeRoleData,
+  ConnectSourceData,
   CreateTenantData,
+  DeleteProviderKeyData,
   DeleteTenantData,
+  DisconnectSourceData,
+  EraseUserData,
+  PendingSecret,
   RemoveMemberData,
+  ResealLegacySecretData,
   Role,
+  RotateProviderKeyData,
+  RotateSourceCredentialData,
+  RotateTenantKeyData,
+  SecretBinding,
+  StoreProviderKeyData,
 } from './types.ts';
 
 export type CreateTenant = Command<'CreateTenant', CreateTenantData>;
@@ -22,8 +44,33 @@ export type AddMember = Command<'AddMember', AddMemberData>;
 export type ChangeRole = Command<'ChangeRole', ChangeRoleData>;
 export type RemoveMember = Command<'RemoveMember', RemoveMemberData>;
 export type DeleteTenant = Command<'DeleteTenant', DeleteTenantData>;
+export type ConnectSource = Command<'ConnectSource', ConnectSourceData>;
+export type RotateSourceCredential = Command<'RotateSourceCredential', RotateSourceCredentialData>;
+export type DisconnectSource = Command<'DisconnectSource', DisconnectSourceData>;
+export type AuthorizeSourceQuery = Command<'AuthorizeSourceQuery', AuthorizeSourceQueryData>;
+export type StoreProviderKey = Command<'StoreProviderKey', StoreProviderKeyData>;
+export type RotateProviderKey = Command<'RotateProviderKey', RotateProviderKeyData>;
+export type DeleteProviderKey = Command<'DeleteProviderKey', DeleteProviderKeyData>;
+export type RotateTenantKey = Command<'RotateTenantKey', RotateTenantKeyData>;
+export type EraseUser = Command<'EraseUser', EraseUserData>;
+export type ResealLegacySecret = Command<'ResealLegacySecret', ResealLegacySecretData>;
 
-export type TenantCommand = CreateTenant | AddMember | ChangeRole | RemoveMember | DeleteTenant;
+export type TenantCommand =
+  | CreateTenant
+  | AddMember
+  | ChangeRole
+  | RemoveMember
+  | DeleteTenant
+  | ConnectSource
+  | RotateSourceCredential
+  | DisconnectSource
+  | AuthorizeSourceQuery
+  | StoreProviderKey
+  | RotateProviderKey
+  | DeleteProviderKey
+  | RotateTenantKey
+  | EraseUser
+  | ResealLegacySecret;
 export type TenantCommandType = TenantCommand['type'];
 
 export const TENANT_COMMAND_TYPES: readonly TenantCommandType[] = [
@@ -32,6 +79,16 @@ export const TENANT_COMMAND_TYPES: readonly TenantCommandType[] = [
   'ChangeRole',
   'RemoveMember',
   'DeleteTenant',
+  'ConnectSource',
+  'RotateSourceCredential',
+  'DisconnectSource',
+  'AuthorizeSourceQuery',
+  'StoreProviderKey',
+  'RotateProviderKey',
+  'DeleteProviderKey',
+  'RotateTenantKey',
+  'EraseUser',
+  'ResealLegacySecret',
 ];
 
 type TenantDecision = Decision<TenantEvent>;
@@ -48,6 +105,26 @@ export function decide(command: TenantCommand, state: TenantState): TenantDecisi
       return asActingMember(command, state, removeMember);
     case 'DeleteTenant':
       return asActingMember(command, state, deleteTenant);
+    case 'ConnectSource':
+      return asActingMember(command, state, connectSource);
+    case 'RotateSourceCredential':
+      return asActingMember(command, state, rotateSourceCredential);
+    case 'DisconnectSource':
+      return asActingMember(command, state, disconnectSource);
+    case 'AuthorizeSourceQuery':
+      return asActingMember(command, state, authorizeSourceQuery);
+    case 'StoreProviderKey':
+      return asActingMember(command, state, storeProviderKey);
+    case 'RotateProviderKey':
+      return asActingMember(command, state, rotateProviderKey);
+    case 'DeleteProviderKey':
+      return asActingMember(command, state, deleteProviderKey);
+    case 'RotateTenantKey':
+      return asActingMember(command, state, rotateTenantKey);
+    case 'EraseUser':
+      return asActingMember(command, state, eraseUser);
+    case 'ResealLegacySecret':
+      return resealLegacySecret(command, state);
     default: {
       const unreachable: never = command;
       return unreachable;
@@ -97,6 +174,7 @@ function addMember(command: AddMember, tenant: ActiveTenant, actor: ActingMember
   if (!canAddMember(actor.role, role)) {
     return refuse(RejectionCode.FORBIDDEN, `${article(actor.role)} ${actor.role} may not add a member as ${role}`);
   }
+  if (tenant.erasedUsers.has(userId)) return refuse(RejectionCode.USER_ERASED, `"${userId}" was erased from this tenant`);
   if (tenant.members.has(userId)) return refuse(RejectionCode.MEMBER_EXISTS, `"${userId}" is already a member`);
   if (isEmailInUse(tenant.members, email)) {
     return refuse(RejectionCode.EMAIL_IN_USE, 'another member already has this email');
@@ -135,6 +213,196 @@ function deleteTenant(command: DeleteTenant, _tenant: ActiveTenant, actor: Actin
   if (!canDeleteTenant(actor.role)) return refuse(RejectionCode.FORBIDDEN, 'only an owner may delete the tenant');
   return accept({ type: 'TenantDeleted', data: withReason(command.data.reason) });
 }
+
+// Sources. A source belongs to the user who connected it: only they may use or re-key it.
+// NOT_SOURCE_OWNER is an authorization refusal, but it needs the source to exist, so
+// SOURCE_NOT_FOUND (an unknown or disconnected id) comes first.
+
+function connectSource(command: ConnectSource, tenant: ActiveTenant, actor: ActingMember): TenantDecision {
+  const { sourceId, kind, name, credential, legacyCredential } = command.data;
+  if (!canOwnSecrets(actor.role)) return refuse(RejectionCode.FORBIDDEN, `${article(actor.role)} ${actor.role} may not connect a source`);
+  if (tenant.sources.has(sourceId)) return refuse(RejectionCode.SOURCE_EXISTS, `source "${sourceId}" already exists in this tenant`);
+  const binding = sourceCredentialBinding(command.metadata.tenantId, sourceId);
+  const secret =
+    credential !== undefined ? { credential: pendingSecret(credential, binding, tenant, actor.userId) }
+    : legacyCredential !== undefined ? { legacyCredential }
+    : undefined;
+  if (secret === undefined) return exactlyOne('credential', 'legacyCredential');
+  return accept({ type: 'SourceConnected', data: { sourceId, ownerId: actor.userId, kind, name, credentialVersion: 1, ...secret } });
+}
+
+function rotateSourceCredential(command: RotateSourceCredential, tenant: ActiveTenant, actor: ActingMember): TenantDecision {
+  const { sourceId, credential } = command.data;
+  const found = ownSource(tenant, sourceId, actor, 're-key');
+  if (!found.ok) return found.refusal;
+  const { source } = found;
+  const binding = sourceCredentialBinding(command.metadata.tenantId, sourceId);
+  return accept({
+    type: 'SourceCredentialRotated',
+    data: {
+      sourceId,
+      ownerId: source.ownerId,
+      credentialVersion: source.credentialVersion + 1,
+      credential: pendingSecret(credential, binding, tenant, source.ownerId),
+    },
+  });
+}
+
+function disconnectSource(command: DisconnectSource, tenant: ActiveTenant, actor: ActingMember): TenantDecision {
+  const { sourceId, reason } = command.data;
+  const source = connectedSource(tenant, sourceId);
+  if (source === undefined) return refuse(RejectionCode.SOURCE_NOT_FOUND, `no connected source "${sourceId}"`);
+  const isSourceOwner = source.ownerId === actor.userId;
+  if (!canDisconnectSource(actor.role, isSourceOwner)) {
+    return refuse(RejectionCode.NOT_SOURCE_OWNER, 'only the source\'s owner, or a tenant owner or admin, may disconnect it');
+  }
+  return accept({
+    type: 'SourceDisconnected',
+    data: { sourceId, ownerId: source.ownerId, by: isSourceOwner ? 'owner' : 'admin', ...withReason(reason) },
+  });
+}
+
+function authorizeSourceQuery(command: AuthorizeSourceQuery, tenant: ActiveTenant, actor: ActingMember): TenantDecision {
+  const { sourceId, queryHash, maxRows, maxBytes } = command.data;
+  const found = ownSource(tenant, sourceId, actor, 'query');
+  if (!found.ok) return found.refusal;
+  return accept({ type: 'SourceQueryAuthorized', data: { sourceId, ownerId: found.source.ownerId, queryHash, maxRows, maxBytes } });
+}
+
+function connectedSource(tenant: ActiveTenant, sourceId: string): SourceState | undefined {
+  const source = tenant.sources.get(sourceId);
+  return source?.connected === true ? source : undefined;
+}
+
+/** A connected source the actor owns: no role, not even the tenant's owner, stands in for ownership. */
+function ownSource(
+  tenant: ActiveTenant,
+  sourceId: string,
+  actor: ActingMember,
+  verb: string,
+): { readonly ok: true; readonly source: SourceState } | { readonly ok: false; readonly refusal: TenantDecision } {
+  const source = connectedSource(tenant, sourceId);
+  if (source === undefined) return { ok: false, refusal: refuse(RejectionCode.SOURCE_NOT_FOUND, `no connected source "${sourceId}"`) };
+  if (source.ownerId !== actor.userId) {
+    return { ok: false, refusal: refuse(RejectionCode.NOT_SOURCE_OWNER, `only the source's owner may ${verb} it`) };
+  }
+  return { ok: true, source };
+}
+
+// Provider keys. Every command acts on the actor's own key: none names a user, so no member can
+// reach another member's key, whatever they know.
+
+function storeProviderKey(command: StoreProviderKey, tenant: ActiveTenant, actor: ActingMember): TenantDecision {
+  const { provider, apiKey, legacyApiKey } = command.data;
+  if (!canOwnSecrets(actor.role)) return refuse(RejectionCode.FORBIDDEN, `${article(actor.role)} ${actor.role} may not store a provider key`);
+  if (providerKeyOf(tenant, actor.userId, provider) !== undefined) {
+    return refuse(RejectionCode.PROVIDER_KEY_EXISTS, `you already have a ${provider} key; rotate it instead`);
+  }
+  const userId = actor.userId;
+  const binding = providerKeyBinding(command.metadata.tenantId, userId, provider);
+  // The processor fills an empty mask when it seals; a legacy value shows "…" until re-sealed.
+  const data =
+    apiKey !== undefined ? { userId, provider, mask: '', secret: pendingSecret(apiKey, binding, tenant, userId) }
+    : legacyApiKey !== undefined ? { userId, provider, mask: LEGACY_MASK, legacySecret: legacyApiKey }
+    : undefined;
+  if (data === undefined) return exactlyOne('apiKey', 'legacyApiKey');
+  return accept({ type: 'ProviderKeyStored', data });
+}
+
+function rotateProviderKey(command: RotateProviderKey, tenant: ActiveTenant, actor: ActingMember): TenantDecision {
+  const { provider, apiKey } = command.data;
+  const key = providerKeyOf(tenant, actor.userId, provider);
+  if (key === undefined) return refuse(RejectionCode.PROVIDER_KEY_NOT_FOUND, `you have no ${provider} key`);
+  const userId = actor.userId;
+  const binding = providerKeyBinding(command.metadata.tenantId, userId, provider);
+  return accept({
+    type: 'ProviderKeyRotated',
+    data: { userId, provider, mask: '', version: key.version + 1, secret: pendingSecret(apiKey, binding, tenant, userId) },
+  });
+}
+
+function deleteProviderKey(command: DeleteProviderKey, tenant: ActiveTenant, actor: ActingMember): TenantDecision {
+  const { provider } = command.data;
+  if (providerKeyOf(tenant, actor.userId, provider) === undefined) {
+    return refuse(RejectionCode.PROVIDER_KEY_NOT_FOUND, `you have no ${provider} key`);
+  }
+  return accept({ type: 'ProviderKeyDeleted', data: { userId: actor.userId, provider } });
+}
+
+function rotateTenantKey(_command: RotateTenantKey, tenant: ActiveTenant, actor: ActingMember): TenantDecision {
+  if (!canRotateTenantKey(actor.role)) return refuse(RejectionCode.FORBIDDEN, 'only an owner or admin may rotate the tenant key');
+  return accept({ type: 'TenantKeyRotated', data: { keyVersion: tenant.keyVersion + 1 } });
+}
+
+function eraseUser(command: EraseUser, tenant: ActiveTenant, actor: ActingMember): TenantDecision {
+  const { userId } = command.data;
+  const target = tenant.members.get(userId);
+  if (!canEraseUser(actor.role, target?.role, userId === actor.userId)) {
+    return refuse(RejectionCode.FORBIDDEN, `${article(actor.role)} ${actor.role} may not erase this user`);
+  }
+  if (tenant.erasedUsers.has(userId)) return refuse(RejectionCode.USER_ERASED, `"${userId}" was already erased`);
+  if (target === undefined) return refuse(RejectionCode.MEMBER_NOT_FOUND, `"${userId}" is not a member`);
+  if (target.role === 'owner' && ownerCount(tenant.members) === 1) {
+    return refuse(RejectionCode.LAST_OWNER, 'the last owner cannot be erased');
+  }
+  // The reason is for the command's record (CommandResult, logs), not the chain: the event
+  // that outlives the user's data says only that they were erased.
+  return accept({ type: 'UserErased', data: { userId } });
+}
+
+/**
+ * A service met a legacy value on first use and sends it back through intake to be sealed as
+ * v2. Only services and the system may; it happens once per value: `version` must be the
+ * version the service read, and that version must still be legacy.
+ */
+function resealLegacySecret(command: ResealLegacySecret, state: TenantState): TenantDecision {
+  if (state.status === 'deleted') return refuse(RejectionCode.TENANT_DELETED, 'tenant has been deleted');
+  if (state.status === 'absent') return refuse(RejectionCode.TENANT_NOT_FOUND, 'tenant does not exist');
+  const { actor, tenantId } = command.metadata;
+  if (actor.kind === 'user') return refuse(RejectionCode.FORBIDDEN, 'only a service or the system may re-seal a legacy secret');
+  const { target, userId, provider, sourceId, version, secret } = command.data;
+  if (target === 'provider-key' && provider !== undefined) {
+    const key = providerKeyOf(state, userId, provider);
+    if (key === undefined) return refuse(RejectionCode.PROVIDER_KEY_NOT_FOUND, `"${userId}" has no ${provider} key`);
+    if (!key.legacy || key.version !== version) return alreadyResealed(version);
+    const binding = providerKeyBinding(tenantId, userId, provider);
+    return accept({
+      type: 'LegacySecretResealed',
+      data: { target, userId, provider, version, mask: '', secret: pendingSecret(secret, binding, state, userId) },
+    });
+  }
+  if (target === 'source-credential' && sourceId !== undefined) {
+    const source = connectedSource(state, sourceId);
+    if (source === undefined || source.ownerId !== userId) {
+      return refuse(RejectionCode.SOURCE_NOT_FOUND, `"${userId}" has no connected source "${sourceId}"`);
+    }
+    if (!source.legacy || source.credentialVersion !== version) return alreadyResealed(version);
+    const binding = sourceCredentialBinding(tenantId, sourceId);
+    return accept({
+      type: 'LegacySecretResealed',
+      data: { target, userId, sourceId, version, secret: pendingSecret(secret, binding, state, userId) },
+    });
+  }
+  // Unreachable through parse.ts, which requires exactly the field the target names.
+  return refuse(RejectionCode.INVALID_PAYLOAD, `target ${target} needs its ${target === 'provider-key' ? 'provider' : 'sourceId'}`);
+}
+
+/** Unreachable through parse.ts; a command built in code is held to the same rule. */
+function exactlyOne(field: string, legacyField: string): TenantDecision {
+  return refuse(RejectionCode.INVALID_PAYLOAD, `exactly one of "${field}" and "${legacyField}" is required`);
+}
+
+function alreadyResealed(version: number): TenantDecision {
+  return refuse(RejectionCode.LEGACY_ALREADY_RESEALED, `version ${version} is no longer a legacy value`);
+}
+
+/** What the processor needs to seal an intake box: the binding, and whose DEK at which version. */
+function pendingSecret(box: string, binding: SecretBinding, tenant: ActiveTenant, ownerId: string): PendingSecret {
+  return { pending: 'intake', box, binding, owner: { tenantId: binding.tenantId, userId: ownerId, keyVersion: tenant.keyVersion } };
+}
+
+/** The mask of a provider key imported in the legacy format, until it is re-sealed. */
+const LEGACY_MASK = '\u2026';
 
 function isEmailInUse(members: Members, email: string): boolean {
   const key = emailKey(email);

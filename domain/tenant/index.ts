@@ -10,33 +10,66 @@ export const tenantDecider: Decider<TenantState, TenantCommand, TenantEvent> = {
 export { decide, commandRejected, TENANT_COMMAND_TYPES } from './decide.ts';
 export type {
   AddMember,
+  AuthorizeSourceQuery,
   ChangeRole,
+  ConnectSource,
   CreateTenant,
+  DeleteProviderKey,
   DeleteTenant,
+  DisconnectSource,
+  EraseUser,
   RemoveMember,
+  ResealLegacySecret,
+  RotateProviderKey,
+  RotateSourceCredential,
+  RotateTenantKey,
+  StoreProviderKey,
   TenantCommand,
   TenantCommandType,
 } from './decide.ts';
-export { evolve, initialState, ownerCount } from './state.ts';
+export { evolve, initialState, INITIAL_KEY_VERSION, ownerCount, providerKeyOf, TENANT_EVENT_TYPES } from './state.ts';
 export type {
   ActiveTenant,
   AbsentTenant,
   CommandRejected,
   DeletedTenant,
+  LegacySecretResealed,
   MemberAdded,
   MemberRemoved,
   MemberRoleChanged,
   Members,
   Membership,
+  ProviderKeyDeleted,
+  ProviderKeyRotated,
+  ProviderKeys,
+  ProviderKeyState,
+  ProviderKeyStored,
+  SourceConnected,
+  SourceCredentialRotated,
+  SourceDisconnected,
+  SourceQueryAuthorized,
+  Sources,
+  SourceState,
   TenantCreated,
   TenantDeleted,
   TenantEvent,
   TenantEventType,
+  TenantKeyRotated,
   TenantState,
+  UserErased,
 } from './state.ts';
-export { parseTenantCommand } from './parse.ts';
+export { MAX_QUERY_BYTES, MAX_QUERY_ROWS, parseTenantCommand } from './parse.ts';
 export type { ParseResult } from './parse.ts';
-export { ROLES } from './types.ts';
+export {
+  dekKid,
+  isPendingSecret,
+  PROVIDER_KEY_PURPOSE,
+  providerKeyBinding,
+  SOURCE_CREDENTIAL_FIELD,
+  SOURCE_CREDENTIAL_PURPOSE,
+  sourceCredentialBinding,
+} from './secrets.ts';
+export { PROVIDERS, ROLES, SOURCE_KINDS } from './types.ts';
 export type * from './types.ts';
 export type { Decider, Decision } from '../decider.ts';
 export { RejectionCode, REJECTION_CODES } from '../errors.ts';

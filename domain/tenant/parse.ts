@@ -8,21 +8,37 @@ import {
   findShapeProblem,
   isCanonicalUuid,
   isEmail,
+  isIntakeBox,
+  isIntegerInRange,
+  isLegacySecret,
   isOneOf,
   isPlainObject,
   isPrincipalId,
   isReason,
+  isSha256Hex,
+  isSourceName,
   isTenantName,
 } from '../validation.ts';
 import { TENANT_COMMAND_TYPES } from './decide.ts';
 import type { TenantCommand } from './decide.ts';
-import { ROLES } from './types.ts';
+import { PROVIDERS, ROLES, SOURCE_KINDS } from './types.ts';
 import type {
   AddMemberData,
+  AuthorizeSourceQueryData,
   ChangeRoleData,
+  ConnectSourceData,
   CreateTenantData,
+  DeleteProviderKeyData,
   DeleteTenantData,
+  DisconnectSourceData,
+  EraseUserData,
+  Provider,
   RemoveMemberData,
+  ResealLegacySecretData,
+  RotateProviderKeyData,
+  RotateSourceCredentialData,
+  RotateTenantKeyData,
+  StoreProviderKeyData,
 } from './types.ts';
 
 type Refused = { readonly ok: false; readonly rejection: Rejection };
@@ -30,6 +46,12 @@ export type ParseResult = { readonly ok: true; readonly command: TenantCommand }
 type Parsed<T> = { readonly ok: true; readonly value: T } | Refused;
 
 const ACTOR_KINDS: readonly ActorKind[] = ['user', 'service', 'system'];
+const RESEAL_TARGETS: readonly ResealLegacySecretData['target'][] = ['provider-key', 'source-credential'];
+
+export const MAX_QUERY_ROWS = 1_000_000;
+export const MAX_QUERY_BYTES = 104_857_600;
+/** Versions are Avro ints. */
+const MAX_VERSION = 2_147_483_647;
 
 export function parseTenantCommand(type: string, payload: unknown, metadata: CommandMetadata): ParseResult {
   if (!isOneOf(TENANT_COMMAND_TYPES, type)) {
@@ -49,6 +71,26 @@ export function parseTenantCommand(type: string, payload: unknown, metadata: Com
       return toCommand(parseRemoveMember(payload), (data) => ({ type, data, metadata: meta }));
     case 'DeleteTenant':
       return toCommand(parseDeleteTenant(payload), (data) => ({ type, data, metadata: meta }));
+    case 'ConnectSource':
+      return toCommand(parseConnectSource(payload), (data) => ({ type, data, metadata: meta }));
+    case 'RotateSourceCredential':
+      return toCommand(parseRotateSourceCredential(payload), (data) => ({ type, data, metadata: meta }));
+    case 'DisconnectSource':
+      return toCommand(parseDisconnectSource(payload), (data) => ({ type, data, metadata: meta }));
+    case 'AuthorizeSourceQuery':
+      return toCommand(parseAuthorizeSourceQuery(payload), (data) => ({ type, data, metadata: meta }));
+    case 'StoreProviderKey':
+      return toCommand(parseStoreProviderKey(payload), (data) => ({ type, data, metadata: meta }));
+    case 'RotateProviderKey':
+      return toCommand(parseRotateProviderKey(payload), (data) => ({ type, data, metadata: meta }));
+    case 'DeleteProviderKey':
+      return toCommand(parseDeleteProviderKey(payload), (data) => ({ type, data, metadata: meta }));
+    case 'RotateTenantKey':
+      return toCommand(parseRotateTenantKey(payload), (data) => ({ type, data, metadata: meta }));
+    case 'EraseUser':
+      return toCommand(parseEraseUser(payload), (data) => ({ type, data, metadata: meta }));
+    case 'ResealLegacySecret':
+      return toCommand(parseResealLegacySecret(payload), (data) => ({ type, data, metadata: meta }));
   }
 }
 
@@ -88,6 +130,31 @@ function parseShape(
   }
   const problem = findShapeProblem(value, required, optional, path);
   return problem === undefined ? { ok: true, value } : refused(RejectionCode.INVALID_PAYLOAD, problem);
+}
+
+/**
+ * A secret is given either as an intake box (`field`) or as a legacy value (`legacyField`):
+ * exactly one of the two, a shape rule. Absent and undefined are the same, as for any field.
+ */
+function exactlyOneOf(object: Record<string, unknown>, field: string, legacyField: string): Refused | undefined {
+  if ((object[field] === undefined) === (object[legacyField] === undefined)) {
+    return refused(RejectionCode.INVALID_PAYLOAD, `exactly one of "${field}" and "${legacyField}" is required`);
+  }
+  return undefined;
+}
+
+/** The secret of a shape that passed exactlyOneOf: a valid intake box or a valid legacy value. */
+function parseSecretPair<F extends string, L extends string>(
+  object: Record<string, unknown>,
+  field: F,
+  legacyField: L,
+): Parsed<{ [K in F]: string } | { [K in L]: string }> {
+  const box = object[field];
+  if (box !== undefined) {
+    return isIntakeBox(box) ? { ok: true, value: { [field]: box } as { [K in F]: string } } : invalidField(RejectionCode.INVALID_SECRET, field);
+  }
+  const legacy = object[legacyField];
+  return isLegacySecret(legacy) ? { ok: true, value: { [legacyField]: legacy } as { [K in L]: string } } : invalidField(RejectionCode.INVALID_SECRET, legacyField);
 }
 
 /** Optional fields: absent (or undefined) is fine and stays absent; anything else must be valid. */
@@ -143,4 +210,126 @@ function parseDeleteTenant(payload: unknown): Parsed<DeleteTenantData> {
   if (!shape.ok) return shape;
   const reason = parseOptionalReason(shape.value.reason);
   return reason.ok ? { ok: true, value: { ...reason.value } } : reason;
+}
+
+function parseConnectSource(payload: unknown): Parsed<ConnectSourceData> {
+  const shape = parseShape(payload, ['sourceId', 'kind', 'name'], ['credential', 'legacyCredential']);
+  if (!shape.ok) return shape;
+  const notOne = exactlyOneOf(shape.value, 'credential', 'legacyCredential');
+  if (notOne !== undefined) return notOne;
+  const { sourceId, kind, name } = shape.value;
+  if (!isCanonicalUuid(sourceId)) return invalidField(RejectionCode.INVALID_SOURCE_ID, 'sourceId');
+  if (!isOneOf(SOURCE_KINDS, kind)) return invalidField(RejectionCode.INVALID_SOURCE_KIND, 'kind');
+  if (!isSourceName(name)) return invalidField(RejectionCode.INVALID_SOURCE_NAME, 'name');
+  const secret = parseSecretPair(shape.value, 'credential', 'legacyCredential');
+  if (!secret.ok) return secret;
+  return { ok: true, value: { sourceId, kind, name, ...secret.value } };
+}
+
+function parseRotateSourceCredential(payload: unknown): Parsed<RotateSourceCredentialData> {
+  const shape = parseShape(payload, ['sourceId', 'credential'], []);
+  if (!shape.ok) return shape;
+  const { sourceId, credential } = shape.value;
+  if (!isCanonicalUuid(sourceId)) return invalidField(RejectionCode.INVALID_SOURCE_ID, 'sourceId');
+  if (!isIntakeBox(credential)) return invalidField(RejectionCode.INVALID_SECRET, 'credential');
+  return { ok: true, value: { sourceId, credential } };
+}
+
+function parseDisconnectSource(payload: unknown): Parsed<DisconnectSourceData> {
+  const shape = parseShape(payload, ['sourceId'], ['reason']);
+  if (!shape.ok) return shape;
+  const { sourceId } = shape.value;
+  if (!isCanonicalUuid(sourceId)) return invalidField(RejectionCode.INVALID_SOURCE_ID, 'sourceId');
+  const reason = parseOptionalReason(shape.value.reason);
+  if (!reason.ok) return reason;
+  return { ok: true, value: { sourceId, ...reason.value } };
+}
+
+function parseAuthorizeSourceQuery(payload: unknown): Parsed<AuthorizeSourceQueryData> {
+  const shape = parseShape(payload, ['sourceId', 'queryHash', 'maxRows', 'maxBytes'], []);
+  if (!shape.ok) return shape;
+  const { sourceId, queryHash, maxRows, maxBytes } = shape.value;
+  if (!isCanonicalUuid(sourceId)) return invalidField(RejectionCode.INVALID_SOURCE_ID, 'sourceId');
+  if (!isSha256Hex(queryHash)) return invalidField(RejectionCode.INVALID_QUERY_HASH, 'queryHash');
+  if (!isIntegerInRange(maxRows, 1, MAX_QUERY_ROWS)) return invalidField(RejectionCode.INVALID_LIMIT, 'maxRows');
+  if (!isIntegerInRange(maxBytes, 1, MAX_QUERY_BYTES)) return invalidField(RejectionCode.INVALID_LIMIT, 'maxBytes');
+  return { ok: true, value: { sourceId, queryHash, maxRows, maxBytes } };
+}
+
+function parseStoreProviderKey(payload: unknown): Parsed<StoreProviderKeyData> {
+  const shape = parseShape(payload, ['provider'], ['apiKey', 'legacyApiKey']);
+  if (!shape.ok) return shape;
+  const notOne = exactlyOneOf(shape.value, 'apiKey', 'legacyApiKey');
+  if (notOne !== undefined) return notOne;
+  const provider = parseProvider(shape.value.provider);
+  if (!provider.ok) return provider;
+  const secret = parseSecretPair(shape.value, 'apiKey', 'legacyApiKey');
+  if (!secret.ok) return secret;
+  return { ok: true, value: { provider: provider.value, ...secret.value } };
+}
+
+function parseRotateProviderKey(payload: unknown): Parsed<RotateProviderKeyData> {
+  const shape = parseShape(payload, ['provider', 'apiKey'], []);
+  if (!shape.ok) return shape;
+  const provider = parseProvider(shape.value.provider);
+  if (!provider.ok) return provider;
+  const { apiKey } = shape.value;
+  if (!isIntakeBox(apiKey)) return invalidField(RejectionCode.INVALID_SECRET, 'apiKey');
+  return { ok: true, value: { provider: provider.value, apiKey } };
+}
+
+function parseDeleteProviderKey(payload: unknown): Parsed<DeleteProviderKeyData> {
+  const shape = parseShape(payload, ['provider'], []);
+  if (!shape.ok) return shape;
+  const provider = parseProvider(shape.value.provider);
+  return provider.ok ? { ok: true, value: { provider: provider.value } } : provider;
+}
+
+function parseProvider(value: unknown): Parsed<Provider> {
+  return isOneOf(PROVIDERS, value) ? { ok: true, value } : invalidField(RejectionCode.INVALID_PROVIDER, 'provider');
+}
+
+function parseRotateTenantKey(payload: unknown): Parsed<RotateTenantKeyData> {
+  const shape = parseShape(payload, [], []);
+  return shape.ok ? { ok: true, value: {} } : shape;
+}
+
+function parseEraseUser(payload: unknown): Parsed<EraseUserData> {
+  const shape = parseShape(payload, ['userId'], ['reason']);
+  if (!shape.ok) return shape;
+  const { userId } = shape.value;
+  if (!isPrincipalId(userId)) return invalidField(RejectionCode.INVALID_USER_ID, 'userId');
+  const reason = parseOptionalReason(shape.value.reason);
+  if (!reason.ok) return reason;
+  return { ok: true, value: { userId, ...reason.value } };
+}
+
+/**
+ * The target decides the rest of the shape: a provider key is named by `provider`, a source
+ * credential by `sourceId`, never both. So: common shape → target → the target's shape → values.
+ */
+function parseResealLegacySecret(payload: unknown): Parsed<ResealLegacySecretData> {
+  const common = ['target', 'userId', 'version', 'secret'];
+  const shape = parseShape(payload, common, ['provider', 'sourceId']);
+  if (!shape.ok) return shape;
+  const { target } = shape.value;
+  if (!isOneOf(RESEAL_TARGETS, target)) return invalidField(RejectionCode.INVALID_TARGET, 'target');
+  const [named, other] = target === 'provider-key' ? ['provider', 'sourceId'] : ['sourceId', 'provider'];
+  if (shape.value[named] === undefined) return refused(RejectionCode.INVALID_PAYLOAD, `missing field "${named}" (target ${target})`);
+  if (shape.value[other] !== undefined) return refused(RejectionCode.INVALID_PAYLOAD, `unknown field "${other}" (target ${target})`);
+  const { userId, version, secret } = shape.value;
+  if (!isPrincipalId(userId)) return invalidField(RejectionCode.INVALID_USER_ID, 'userId');
+  let subject: { provider: Provider } | { sourceId: string };
+  if (target === 'provider-key') {
+    const provider = parseProvider(shape.value.provider);
+    if (!provider.ok) return provider;
+    subject = { provider: provider.value };
+  } else {
+    const { sourceId } = shape.value;
+    if (!isCanonicalUuid(sourceId)) return invalidField(RejectionCode.INVALID_SOURCE_ID, 'sourceId');
+    subject = { sourceId };
+  }
+  if (!isIntegerInRange(version, 1, MAX_VERSION)) return invalidField(RejectionCode.INVALID_VERSION, 'version');
+  if (!isIntakeBox(secret)) return invalidField(RejectionCode.INVALID_SECRET, 'secret');
+  return { ok: true, value: { target, userId, ...subject, version, secret } };
 }

@@ -30,3 +30,22 @@ export function canRemoveMember(actor: Role, target: Role | undefined, isSelf: b
 export function canDeleteTenant(actor: Role): boolean {
   return actor === 'owner';
 }
+
+/** Anyone who may write in the tenant: everyone but viewers (read only). */
+export function canOwnSecrets(actor: Role): boolean {
+  return actor !== 'viewer';
+}
+
+/** A source is disconnected by its owner, or by a tenant owner or admin (integrations). */
+export function canDisconnectSource(actor: Role, isSourceOwner: boolean): boolean {
+  return isSourceOwner || actor === 'owner' || actor === 'admin';
+}
+
+export function canRotateTenantKey(actor: Role): boolean {
+  return actor === 'owner' || actor === 'admin';
+}
+
+/** The same rule as removal: anyone may erase themselves; erasing someone else takes management rights. */
+export function canEraseUser(actor: Role, target: Role | undefined, isSelf: boolean): boolean {
+  return isSelf || mayManage(actor, target);
+}

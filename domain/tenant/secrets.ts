@@ -21,7 +21,7 @@ export function sourceCredentialBinding(tenantId: string, sourceId: string): Sec
 
 /** The key id of a user's data key (DEK); its versions are the tenant's key versions. */
 export function dekKid(userId: string): string {
-  return `dek-u-${userId}`;
+  return `dek-${userId}`;
 }
 
 /** True for a slot `decide` filled with an intake box, which the processor has yet to seal. */

@@ -62,6 +62,29 @@ export type TenantEvent =
 
 export type TenantEventType = TenantEvent['type'];
 
+// A record keyed by every event type, so adding an event without listing it does not compile.
+const EVENT_TYPES: Readonly<Record<TenantEventType, true>> = {
+  TenantCreated: true,
+  MemberAdded: true,
+  MemberRoleChanged: true,
+  MemberRemoved: true,
+  TenantDeleted: true,
+  CommandRejected: true,
+  SourceConnected: true,
+  SourceCredentialRotated: true,
+  SourceDisconnected: true,
+  SourceQueryAuthorized: true,
+  ProviderKeyStored: true,
+  ProviderKeyRotated: true,
+  ProviderKeyDeleted: true,
+  TenantKeyRotated: true,
+  UserErased: true,
+  LegacySecretResealed: true,
+};
+
+/** Every event type `evolve` applies: what a rebuild from the log must feed it. */
+export const TENANT_EVENT_TYPES: readonly TenantEventType[] = Object.keys(EVENT_TYPES) as TenantEventType[];
+
 export interface Membership {
   readonly role: Role;
   readonly email: string;
@@ -220,7 +243,7 @@ function evolveSources(sources: Sources, event: SourceConnected | SourceCredenti
 
 function evolveProviderKeys(keys: ProviderKeys, event: ProviderKeyStored | ProviderKeyRotated | ProviderKeyDeleted): ProviderKeys {
   const { userId, provider } = event.data;
-  const own = new Map(keys.get(userId));
+  const own = new Map<Provider, ProviderKeyState>(keys.get(userId));
   switch (event.type) {
     case 'ProviderKeyStored':
       own.set(provider, { version: 1, legacy: event.data.legacySecret !== undefined });

@@ -3,11 +3,17 @@ import { ProjectionError } from '../errors.ts';
 import { auditModel } from './audit.ts';
 import { membersModel } from './members.ts';
 import type { ReadModel } from './model.ts';
+import { providerKeysModel } from './provider-keys.ts';
+import { secretsModel } from './secrets.ts';
+import { sourceQueriesModel } from './source-queries.ts';
+import { sourcesModel } from './sources.ts';
 import { tenantsModel } from './tenants.ts';
 
 export type { ProjectedEvent, ReadModel } from './model.ts';
 
-export const READ_MODELS: readonly ReadModel[] = [tenantsModel, membersModel, auditModel];
+export const READ_MODELS: readonly ReadModel[] = [
+  tenantsModel, membersModel, auditModel, sourcesModel, sourceQueriesModel, providerKeysModel, secretsModel,
+];
 
 export const READ_MODEL_NAMES: readonly string[] = READ_MODELS.map((m) => m.name);
 

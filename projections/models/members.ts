@@ -1,9 +1,10 @@
 // Read model "members" (tables: migration 0006): each tenant's members with role, status and
 // since when, plus every role change. A batch is folded in memory first, so each member is
-// written once per batch: a full row when the batch added them, else a patch.
+// written once per batch: a full row when the batch added them, else a patch. An erased user's
+// row and role changes are deleted (UserErased, through projection_meta.erase_user).
 import { quoteIdent } from '../tenancy/roles.ts';
 import type { ModelTarget, ProjectorTransaction } from '../writer/projector-transaction.ts';
-import { columns, tenantsOf, text, withoutErasedTenants, type ProjectedEvent, type ReadModel } from './model.ts';
+import { columns, eraseUser, segmentsAtUserErasures, tenantsOf, text, withoutErasedTenants, type ProjectedEvent, type ReadModel } from './model.ts';
 
 export interface MemberRow {
   tenantId: string;
@@ -112,43 +113,50 @@ export const membersModel: ReadModel = {
   async apply(tx: ProjectorTransaction, target: ModelTarget, events: readonly ProjectedEvent[]): Promise<void> {
     const { kept, erasures } = withoutErasedTenants(events);
     for (const erasure of erasures) await tx.eraseTenant(target, erasure.tenantId, erasure.seq);
-    const { rows, patches, roleChanges } = foldMembers(kept);
-    const schema = quoteIdent(target.schema);
-    if (rows.length > 0)
-      await tx.bypass(target, {
-        reason: 'members.upsert',
-        tenants: tenantsOf(rows),
-        text: `insert into ${schema}.members (tenant_id, user_id, email, role, status, since, last_seq)
-               select r.tenant_id, r.user_id, r.email, r.role, r.status, r.since, r.last_seq
-               from unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::bigint[])
-                    as r(tenant_id, user_id, email, role, status, since, last_seq)
-               where r.tenant_id = any($1::uuid[])
-               on conflict (tenant_id, user_id) do update
-               set email = excluded.email, role = excluded.role, status = excluded.status, since = excluded.since, last_seq = excluded.last_seq`,
-        values: columns(rows, ['tenantId', 'userId', 'email', 'role', 'status', 'since', 'lastSeq']),
-      });
-    if (patches.length > 0)
-      await tx.bypass(target, {
-        reason: 'members.patch',
-        tenants: tenantsOf(patches),
-        text: `update ${schema}.members m
-               set role = coalesce(p.role, m.role), status = coalesce(p.status, m.status),
-                   since = coalesce(p.since, m.since), last_seq = p.last_seq
-               from unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::bigint[])
-                    as p(tenant_id, user_id, role, status, since, last_seq)
-               where m.tenant_id = p.tenant_id and m.user_id = p.user_id and m.tenant_id = any($1::uuid[])`,
-        values: columns(patches, ['tenantId', 'userId', 'role', 'status', 'since', 'lastSeq']),
-      });
-    if (roleChanges.length > 0)
-      await tx.bypass(target, {
-        reason: 'members.role_changes',
-        tenants: tenantsOf(roleChanges),
-        text: `insert into ${schema}.role_changes (tenant_id, seq, user_id, from_role, to_role, changed_at)
-               select r.tenant_id, r.seq, r.user_id, r.from_role, r.to_role, r.changed_at
-               from unnest($2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
-                    as r(tenant_id, seq, user_id, from_role, to_role, changed_at)
-               where r.tenant_id = any($1::uuid[])`,
-        values: columns(roleChanges, ['tenantId', 'seq', 'userId', 'fromRole', 'toRole', 'changedAt']),
-      });
+    for (const segment of segmentsAtUserErasures(kept)) {
+      await write(tx, target, segment.events);
+      if (segment.erasure !== undefined) await eraseUser(tx, target, segment.erasure);
+    }
   },
 };
+
+async function write(tx: ProjectorTransaction, target: ModelTarget, events: readonly ProjectedEvent[]): Promise<void> {
+  const { rows, patches, roleChanges } = foldMembers(events);
+  const schema = quoteIdent(target.schema);
+  if (rows.length > 0)
+    await tx.bypass(target, {
+      reason: 'members.upsert',
+      tenants: tenantsOf(rows),
+      text: `insert into ${schema}.members (tenant_id, user_id, email, role, status, since, last_seq)
+             select r.tenant_id, r.user_id, r.email, r.role, r.status, r.since, r.last_seq
+             from unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::bigint[])
+                  as r(tenant_id, user_id, email, role, status, since, last_seq)
+             where r.tenant_id = any($1::uuid[])
+             on conflict (tenant_id, user_id) do update
+             set email = excluded.email, role = excluded.role, status = excluded.status, since = excluded.since, last_seq = excluded.last_seq`,
+      values: columns(rows, ['tenantId', 'userId', 'email', 'role', 'status', 'since', 'lastSeq']),
+    });
+  if (patches.length > 0)
+    await tx.bypass(target, {
+      reason: 'members.patch',
+      tenants: tenantsOf(patches),
+      text: `update ${schema}.members m
+             set role = coalesce(p.role, m.role), status = coalesce(p.status, m.status),
+                 since = coalesce(p.since, m.since), last_seq = p.last_seq
+             from unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::bigint[])
+                  as p(tenant_id, user_id, role, status, since, last_seq)
+             where m.tenant_id = p.tenant_id and m.user_id = p.user_id and m.tenant_id = any($1::uuid[])`,
+      values: columns(patches, ['tenantId', 'userId', 'role', 'status', 'since', 'lastSeq']),
+    });
+  if (roleChanges.length > 0)
+    await tx.bypass(target, {
+      reason: 'members.role_changes',
+      tenants: tenantsOf(roleChanges),
+      text: `insert into ${schema}.role_changes (tenant_id, seq, user_id, from_role, to_role, changed_at)
+             select r.tenant_id, r.seq, r.user_id, r.from_role, r.to_role, r.changed_at
+             from unnest($2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
+                  as r(tenant_id, seq, user_id, from_role, to_role, changed_at)
+             where r.tenant_id = any($1::uuid[])`,
+      values: columns(roleChanges, ['tenantId', 'seq', 'userId', 'fromRole', 'toRole', 'changedAt']),
+    });
+}

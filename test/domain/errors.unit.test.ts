@@ -8,8 +8,8 @@ describe('rejection codes', () => {
   it('are SCREAMING_SNAKE_CASE', () => {
     for (const code of REJECTION_CODES) expect(code).toMatch(/^[A-Z]+(_[A-Z]+)*$/);
   });
-  it('mark exactly NOT_A_MEMBER and FORBIDDEN as authorization refusals', () => {
-    expect(REJECTION_CODES.filter(isAuthorizationCode)).toStrictEqual(['NOT_A_MEMBER', 'FORBIDDEN']);
+  it('mark exactly NOT_A_MEMBER, FORBIDDEN and NOT_SOURCE_OWNER as authorization refusals', () => {
+    expect(REJECTION_CODES.filter(isAuthorizationCode)).toStrictEqual(['NOT_A_MEMBER', 'FORBIDDEN', 'NOT_SOURCE_OWNER']);
   });
 });
 
@@ -17,5 +17,7 @@ describe('rejection()', () => {
   it('derives the authorization flag from the code', () => {
     expect(rejection('FORBIDDEN', 'no')).toStrictEqual({ code: 'FORBIDDEN', message: 'no', authorization: true });
     expect(rejection('LAST_OWNER', 'no')).toStrictEqual({ code: 'LAST_OWNER', message: 'no', authorization: false });
+    expect(rejection('NOT_SOURCE_OWNER', 'no')).toStrictEqual({ code: 'NOT_SOURCE_OWNER', message: 'no', authorization: true });
+    expect(rejection('LEGACY_ALREADY_RESEALED', 'no')).toStrictEqual({ code: 'LEGACY_ALREADY_RESEALED', message: 'no', authorization: false });
   });
 });

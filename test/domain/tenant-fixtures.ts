@@ -1,6 +1,15 @@
 // Builders for tenant commands and events, so specs show only what matters to each rule.
 import type { Actor, CommandMetadata } from '../../domain/messages.ts';
-import type { TenantCommand, TenantEvent, Role } from '../../domain/tenant/index.ts';
+import type {
+  PendingSecret,
+  Provider,
+  Role,
+  SealedSecret,
+  SecretBinding,
+  SourceKind,
+  TenantCommand,
+  TenantEvent,
+} from '../../domain/tenant/index.ts';
 
 export const TENANT_ID = '0b9e3c1a-4f2d-4c8e-9a7b-1d2e3f4a5b6c';
 export const COMMAND_ID = '6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f';
@@ -59,4 +68,86 @@ export const memberRemoved = (userId: string, reason?: string): TenantEvent => (
 export const tenantDeleted = (reason?: string): TenantEvent => ({
   type: 'TenantDeleted',
   data: reason === undefined ? {} : { reason },
+});
+
+// Sources, provider keys, tenant keys, erasure.
+export const SOURCE_A = '5e1f0c2a-7b3d-4e9f-8a6b-2c4d6e8f0a1b';
+export const SOURCE_B = '9a8b7c6d-5e4f-4a3b-9c2d-1e0f2a3b4c5d';
+export const UNKNOWN_SOURCE = '00000000-0000-4000-8000-00000000dead';
+/** A well-formed intake box (the domain checks only its shape; the processor opens it). */
+export const BOX = 'b0X-'.repeat(20);
+export const BOX_2 = 'B1y_'.repeat(21);
+export const LEGACY = `${'0a'.repeat(16)}:${'1b'.repeat(16)}:${'2c'.repeat(32)}`;
+export const QUERY_HASH = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+
+type Cmd<T extends TenantCommand['type']> = Extract<TenantCommand, { type: T }>;
+const command = <T extends TenantCommand['type']>(type: T, actor: Actor, data: Payload<T>): Cmd<T> =>
+  ({ type, data, metadata: metadata(actor) }) as Cmd<T>;
+
+export const connectSource = (actor: Actor, sourceId: string, data: Partial<Payload<'ConnectSource'>> = {}): TenantCommand =>
+  command('ConnectSource', actor, { sourceId, kind: 'postgres', name: 'Warehouse', ...(data.legacyCredential === undefined ? { credential: BOX } : {}), ...data });
+export const rotateSourceCredential = (actor: Actor, sourceId: string, credential = BOX_2): TenantCommand =>
+  command('RotateSourceCredential', actor, { sourceId, credential });
+export const disconnectSource = (actor: Actor, sourceId: string, reason?: string): TenantCommand =>
+  command('DisconnectSource', actor, reason === undefined ? { sourceId } : { sourceId, reason });
+export const authorizeSourceQuery = (actor: Actor, sourceId: string, maxRows = 100, maxBytes = 65536): TenantCommand =>
+  command('AuthorizeSourceQuery', actor, { sourceId, queryHash: QUERY_HASH, maxRows, maxBytes });
+export const storeProviderKey = (actor: Actor, provider: Provider = 'anthropic', legacy?: string): TenantCommand =>
+  command('StoreProviderKey', actor, legacy === undefined ? { provider, apiKey: BOX } : { provider, legacyApiKey: legacy });
+export const rotateProviderKey = (actor: Actor, provider: Provider = 'anthropic', apiKey = BOX_2): TenantCommand =>
+  command('RotateProviderKey', actor, { provider, apiKey });
+export const deleteProviderKey = (actor: Actor, provider: Provider = 'anthropic'): TenantCommand =>
+  command('DeleteProviderKey', actor, { provider });
+export const rotateTenantKey = (actor: Actor): TenantCommand => command('RotateTenantKey', actor, {});
+export const eraseUser = (actor: Actor, userId: string, reason?: string): TenantCommand =>
+  command('EraseUser', actor, reason === undefined ? { userId } : { userId, reason });
+export const resealProviderKey = (actor: Actor, userId: string, provider: Provider, version: number, secret = BOX): TenantCommand =>
+  command('ResealLegacySecret', actor, { target: 'provider-key', userId, provider, version, secret });
+export const resealSourceCredential = (actor: Actor, userId: string, sourceId: string, version: number, secret = BOX): TenantCommand =>
+  command('ResealLegacySecret', actor, { target: 'source-credential', userId, sourceId, version, secret });
+
+/** A sealed value as the processor would write it in place of a PendingSecret. */
+export const sealed = (userId: string, kv = 1): SealedSecret => ({ v: 2, kid: `dek-${userId}`, kv, n: 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYX', ct: 'q83vEjRWeJCrze8SNFZ4kA' });
+
+export const sourceConnected = (ownerId: string, sourceId: string, legacy = false, kind: SourceKind = 'postgres', name = 'Warehouse'): TenantEvent => ({
+  type: 'SourceConnected',
+  data: { sourceId, ownerId, kind, name, credentialVersion: 1, ...(legacy ? { legacyCredential: LEGACY } : { credential: sealed(ownerId) }) },
+});
+export const sourceCredentialRotated = (ownerId: string, sourceId: string, credentialVersion: number): TenantEvent => ({
+  type: 'SourceCredentialRotated',
+  data: { sourceId, ownerId, credentialVersion, credential: sealed(ownerId) },
+});
+export const sourceDisconnected = (ownerId: string, sourceId: string, by: 'owner' | 'admin' = 'owner'): TenantEvent => ({
+  type: 'SourceDisconnected',
+  data: { sourceId, ownerId, by },
+});
+export const providerKeyStored = (userId: string, provider: Provider = 'anthropic', legacy = false): TenantEvent => ({
+  type: 'ProviderKeyStored',
+  data: legacy ? { userId, provider, mask: '\u2026', legacySecret: LEGACY } : { userId, provider, mask: 'sk-ant-…9f3a', secret: sealed(userId) },
+});
+export const providerKeyRotated = (userId: string, provider: Provider, version: number): TenantEvent => ({
+  type: 'ProviderKeyRotated',
+  data: { userId, provider, mask: 'sk-ant-…0b1c', version, secret: sealed(userId) },
+});
+export const providerKeyDeleted = (userId: string, provider: Provider = 'anthropic'): TenantEvent => ({
+  type: 'ProviderKeyDeleted',
+  data: { userId, provider },
+});
+export const tenantKeyRotated = (keyVersion: number): TenantEvent => ({ type: 'TenantKeyRotated', data: { keyVersion } });
+export const userErased = (userId: string): TenantEvent => ({ type: 'UserErased', data: { userId } });
+export const providerKeyResealed = (userId: string, provider: Provider, version: number): TenantEvent => ({
+  type: 'LegacySecretResealed',
+  data: { target: 'provider-key', userId, provider, version, mask: 'sk-ant-…9f3a', secret: sealed(userId) },
+});
+export const sourceCredentialResealed = (userId: string, sourceId: string, version: number): TenantEvent => ({
+  type: 'LegacySecretResealed',
+  data: { target: 'source-credential', userId, sourceId, version, secret: sealed(userId) },
+});
+
+/** The PendingSecret `decide` emits for an intake box. */
+export const pending = (box: string, binding: SecretBinding, userId: string, keyVersion = 1): PendingSecret => ({
+  pending: 'intake',
+  box,
+  binding,
+  owner: { tenantId: TENANT_ID, userId, keyVersion },
 });

@@ -8,15 +8,32 @@ import { tenantDecider } from '../../domain/tenant/index.ts';
 import type { RejectionCode, TenantCommand, TenantEvent } from '../../domain/tenant/index.ts';
 import {
   addMember,
+  authorizeSourceQuery,
   changeRole,
+  connectSource,
   createTenant,
+  deleteProviderKey,
   deleteTenant,
+  disconnectSource,
+  eraseUser,
   memberAdded,
+  memberRoleChanged,
+  providerKeyResealed,
+  providerKeyStored,
   removeMember,
+  resealProviderKey,
+  resealSourceCredential,
+  rotateProviderKey,
+  rotateSourceCredential,
+  rotateTenantKey,
   service,
+  sourceConnected,
+  storeProviderKey,
   system,
   tenantCreated,
+  UNKNOWN_SOURCE,
   user,
+  userErased,
 } from './tenant-fixtures.ts';
 
 // Two of each managing role, so "another owner/admin/member" is never the actor itself.
@@ -28,6 +45,38 @@ const TENANT: readonly TenantEvent[] = [
   memberAdded('mia', 'member'),
   memberAdded('max', 'member'),
   memberAdded('vic', 'viewer'),
+];
+
+// The same tenant, where the owner, admin, member and viewer (a member until demoted) each own
+// a source and an anthropic key; "another member" (max) owns a source, a legacy openai key, a
+// re-sealed mistral key and a legacy source; and a member (ed) was erased.
+const SOURCES: Readonly<Record<string, string>> = {
+  alice: '1a000000-0000-4000-8000-000000000001',
+  adam: '1a000000-0000-4000-8000-000000000002',
+  mia: '1a000000-0000-4000-8000-000000000003',
+  vic: '1a000000-0000-4000-8000-000000000004',
+  max: '1a000000-0000-4000-8000-000000000005',
+};
+const MAX_LEGACY_SOURCE = '1a000000-0000-4000-8000-000000000006';
+const NEW_SOURCE = '1a000000-0000-4000-8000-0000000000ff';
+const sourceOf = (actor: Actor): string => SOURCES[actor.id] ?? UNKNOWN_SOURCE;
+const VAULT_TENANT: readonly TenantEvent[] = [
+  tenantCreated('alice'),
+  memberAdded('olivia', 'owner'),
+  memberAdded('adam', 'admin'),
+  memberAdded('ada', 'admin'),
+  memberAdded('mia', 'member'),
+  memberAdded('max', 'member'),
+  memberAdded('vic', 'member'),
+  ...['alice', 'adam', 'mia', 'vic', 'max'].map((id) => sourceConnected(id, SOURCES[id]!)),
+  ...['alice', 'adam', 'mia', 'vic'].map((id) => providerKeyStored(id)),
+  memberRoleChanged('vic', 'member', 'viewer'),
+  providerKeyStored('max', 'openai', true),
+  providerKeyStored('max', 'mistral', true),
+  providerKeyResealed('max', 'mistral', 1),
+  sourceConnected('max', MAX_LEGACY_SOURCE, true),
+  memberAdded('ed', 'member'),
+  userErased('ed'),
 ];
 
 const ACTORS = {
@@ -88,6 +137,40 @@ const MATRIX: readonly Row[] = [
   row((a) => createTenant(a, 'olivia'),        'again, another user as owner', [FORBID, FORBID, FORBID, FORBID,    FORBID,     EXISTS,     EXISTS]),
 ];
 
+const NO_OWN = 'NOT_SOURCE_OWNER', NO_SRC = 'SOURCE_NOT_FOUND', NO_KEY = 'PROVIDER_KEY_NOT_FOUND', ERASED = 'USER_ERASED';
+const RESEALED = 'LegacySecretResealed';
+
+// prettier-ignore
+const VAULT_MATRIX: readonly Row[] = [
+  //                                                                                owner       admin       member     viewer     non-member  service     system
+  row((a) => connectSource(a, NEW_SOURCE),                'a new source id',          ['SourceConnected', 'SourceConnected', 'SourceConnected', FORBID, NOT_IN, NOT_IN, NOT_IN]),
+  row((a) => connectSource(a, SOURCES['max']!),           "another member's source id", ['SOURCE_EXISTS', 'SOURCE_EXISTS', 'SOURCE_EXISTS', FORBID, NOT_IN, NOT_IN, NOT_IN]),
+  row((a) => rotateSourceCredential(a, sourceOf(a)),      'own source',               ['SourceCredentialRotated', 'SourceCredentialRotated', 'SourceCredentialRotated', 'SourceCredentialRotated', NOT_IN, NOT_IN, NOT_IN]),
+  row((a) => rotateSourceCredential(a, SOURCES['max']!),  "another member's source",  [NO_OWN,    NO_OWN,     NO_OWN,    NO_OWN,    NOT_IN,     NOT_IN,     NOT_IN]),
+  row((a) => rotateSourceCredential(a, UNKNOWN_SOURCE),   'an unknown source',        [NO_SRC,    NO_SRC,     NO_SRC,    NO_SRC,    NOT_IN,     NOT_IN,     NOT_IN]),
+  row((a) => disconnectSource(a, sourceOf(a)),            'own source',               ['SourceDisconnected', 'SourceDisconnected', 'SourceDisconnected', 'SourceDisconnected', NOT_IN, NOT_IN, NOT_IN]),
+  row((a) => disconnectSource(a, SOURCES['max']!),        "another member's source",  ['SourceDisconnected', 'SourceDisconnected', NO_OWN, NO_OWN, NOT_IN, NOT_IN, NOT_IN]),
+  row((a) => authorizeSourceQuery(a, sourceOf(a)),        'own source',               ['SourceQueryAuthorized', 'SourceQueryAuthorized', 'SourceQueryAuthorized', 'SourceQueryAuthorized', NOT_IN, NOT_IN, NOT_IN]),
+  row((a) => authorizeSourceQuery(a, SOURCES['max']!),    "another member's source",  [NO_OWN,    NO_OWN,     NO_OWN,    NO_OWN,    NOT_IN,     NOT_IN,     NOT_IN]),
+  row((a) => storeProviderKey(a, 'google'),               'own key, a new provider',  ['ProviderKeyStored', 'ProviderKeyStored', 'ProviderKeyStored', FORBID, NOT_IN, NOT_IN, NOT_IN]),
+  row((a) => storeProviderKey(a, 'anthropic'),            'own key, a provider they have', ['PROVIDER_KEY_EXISTS', 'PROVIDER_KEY_EXISTS', 'PROVIDER_KEY_EXISTS', FORBID, NOT_IN, NOT_IN, NOT_IN]),
+  row((a) => rotateProviderKey(a, 'anthropic'),           'own key',                  ['ProviderKeyRotated', 'ProviderKeyRotated', 'ProviderKeyRotated', 'ProviderKeyRotated', NOT_IN, NOT_IN, NOT_IN]),
+  row((a) => rotateProviderKey(a, 'openai'),              'a provider only another member has', [NO_KEY, NO_KEY, NO_KEY, NO_KEY, NOT_IN,  NOT_IN,     NOT_IN]),
+  row((a) => deleteProviderKey(a, 'anthropic'),           'own key',                  ['ProviderKeyDeleted', 'ProviderKeyDeleted', 'ProviderKeyDeleted', 'ProviderKeyDeleted', NOT_IN, NOT_IN, NOT_IN]),
+  row((a) => deleteProviderKey(a, 'openai'),              'a provider only another member has', [NO_KEY, NO_KEY, NO_KEY, NO_KEY, NOT_IN,  NOT_IN,     NOT_IN]),
+  row((a) => rotateTenantKey(a),                          'the tenant',               ['TenantKeyRotated', 'TenantKeyRotated', FORBID, FORBID, NOT_IN, NOT_IN, NOT_IN]),
+  row((a) => eraseUser(a, a.id),                          'self',                     ['UserErased', 'UserErased', 'UserErased', 'UserErased', NOT_IN, NOT_IN, NOT_IN]),
+  row((a) => eraseUser(a, 'olivia'),                      'another owner',            ['UserErased', FORBID,   FORBID,    FORBID,    NOT_IN,     NOT_IN,     NOT_IN]),
+  row((a) => eraseUser(a, 'ada'),                         'an admin',                 ['UserErased', 'UserErased', FORBID, FORBID,  NOT_IN,     NOT_IN,     NOT_IN]),
+  row((a) => eraseUser(a, 'max'),                         'a member',                 ['UserErased', 'UserErased', FORBID, FORBID,  NOT_IN,     NOT_IN,     NOT_IN]),
+  row((a) => eraseUser(a, 'nobody'),                      'a non-member',             [NOT_FOUND, NOT_FOUND,  FORBID,    FORBID,    NOT_IN,     NOT_IN,     NOT_IN]),
+  row((a) => eraseUser(a, 'ed'),                          'an erased user',           [ERASED,    ERASED,     FORBID,    FORBID,    NOT_IN,     NOT_IN,     NOT_IN]),
+  row((a) => addMember(a, 'ed', 'member'),                'an erased user',           [ERASED,    ERASED,     FORBID,    FORBID,    NOT_IN,     NOT_IN,     NOT_IN]),
+  row((a) => resealProviderKey(a, 'max', 'openai', 1),    "a member's legacy provider key", [FORBID, FORBID, FORBID,  FORBID,    FORBID,     RESEALED,   RESEALED]),
+  row((a) => resealProviderKey(a, 'max', 'mistral', 1),   "a member's re-sealed provider key", [FORBID, FORBID, FORBID, FORBID,  FORBID,     'LEGACY_ALREADY_RESEALED', 'LEGACY_ALREADY_RESEALED']),
+  row((a) => resealSourceCredential(a, 'max', MAX_LEGACY_SOURCE, 1), "a member's legacy source credential", [FORBID, FORBID, FORBID, FORBID, FORBID, RESEALED, RESEALED]),
+];
+
 // On an absent tenant only CreateTenant can succeed.
 // prettier-ignore
 const CREATE_MATRIX: readonly Row[] = [
@@ -124,11 +207,16 @@ function casesOf(matrix: readonly Row[], actors: Record<string, Actor>) {
 describe('RBAC matrix', () => {
   describe('when the tenant exists with two owners, two admins, two members and a viewer', () => {
     it('has one cell per actor in every row', () => {
-      for (const r of MATRIX) expect([r.target, r.expected.length]).toStrictEqual([r.target, Object.keys(ACTORS).length]);
+      for (const r of [...MATRIX, ...VAULT_MATRIX]) expect([r.target, r.expected.length]).toStrictEqual([r.target, Object.keys(ACTORS).length]);
       for (const r of CREATE_MATRIX) expect([r.target, r.expected.length]).toStrictEqual([r.target, Object.keys(CREATE_ACTORS).length]);
     });
     it.each(casesOf(MATRIX, ACTORS))('$name: $what → $expected', ({ command, expected }) => {
       expect(outcomeOf(command, TENANT)).toBe(expected);
+    });
+  });
+  describe('when the same tenant has sources, provider keys and an erased user', () => {
+    it.each(casesOf(VAULT_MATRIX, ACTORS))('$name: $what → $expected', ({ command, expected }) => {
+      expect(outcomeOf(command, VAULT_TENANT)).toBe(expected);
     });
   });
   describe('when the tenant is absent', () => {
@@ -140,6 +228,7 @@ describe('RBAC matrix', () => {
     it('domain/tenant/README.md shows exactly this table', () => {
       const readme = readFileSync(new URL('../../domain/tenant/README.md', import.meta.url), 'utf8');
       expect(readme).toContain(renderMarkdown(MATRIX, ACTORS));
+      expect(readme).toContain(renderMarkdown(VAULT_MATRIX, ACTORS));
       expect(readme).toContain(renderMarkdown(CREATE_MATRIX, CREATE_ACTORS));
     });
   });

@@ -17,7 +17,7 @@ beforeAll(async () => {
 });
 afterAll(async () => w?.close());
 
-const OUR_SCHEMAS = "n.nspname in ('tenancy', 'tenancy_private', 'projection_meta', 'analytics') or n.nspname like 'rm\\_%'";
+const OUR_SCHEMAS = "n.nspname in ('tenancy', 'tenancy_private', 'projection_meta', 'analytics', 'internal') or n.nspname like 'rm\\_%'";
 
 describe('statistics', () => {
   it('pg_stats shows nothing of the read-model tables (its values would be other tenants\')', async () => {
@@ -149,9 +149,12 @@ describe('structure', () => {
     expect(rows.filter((r) => !(r['relrowsecurity'] && r['relforcerowsecurity']))).toEqual([]);
   });
 
-  it('every view in analytics is security_invoker', async () => {
-    const rows = await q("select c.relname, c.reloptions from pg_class c where c.relnamespace = 'analytics'::regnamespace and c.relkind = 'v'");
-    expect(rows.map((r) => r['relname']).sort()).toEqual(['audit_log', 'member_role_changes', 'members', 'tenants']);
+  it('every view in analytics and internal is security_invoker', async () => {
+    const rows = await q("select c.oid::regclass::text as relname, c.reloptions from pg_class c where c.relnamespace in ('analytics'::regnamespace, 'internal'::regnamespace) and c.relkind = 'v'");
+    expect(rows.map((r) => r['relname']).sort()).toEqual([
+      'analytics.audit_log', 'analytics.member_role_changes', 'analytics.members', 'analytics.provider_keys', 'analytics.source_queries', 'analytics.sources',
+      'analytics.tenants', 'internal.secrets',
+    ]);
     expect(rows.filter((r) => !(r['reloptions'] as string[] | null)?.includes('security_invoker=true'))).toEqual([]);
   });
 
@@ -165,6 +168,7 @@ describe('structure', () => {
     expect(rows.map((r) => r['f']).sort()).toEqual([
       'projection_meta.abandon_generation(text)', 'projection_meta.activate_generations(text[],integer)', 'projection_meta.begin_generation(text)',
       'projection_meta.drop_retired_generations(integer)', 'projection_meta.erase_tenant(text,integer,uuid,bigint)',
+      'projection_meta.erase_user(text,integer,uuid,text,bigint)',
     ]);
     for (const r of rows) {
       expect(r['proconfig']).toEqual(['search_path=pg_catalog, pg_temp']);
@@ -192,13 +196,16 @@ describe('structure', () => {
     expect(functionOwners.map((r) => r['o']).sort()).toEqual([w.rm.roles.eraser, w.rm.roles.owner].sort());
   });
 
-  it('no role may UPDATE or DELETE audit rows except the eraser\'s DELETE', async () => {
+  it('no role may UPDATE or DELETE audit rows except the eraser\'s DELETE (and its redaction of the columns that name a user)', async () => {
     const roles = ['app', 'analysts', 'auditors', 'projector', 'writer', 'eraser', 'owner'] as const;
     for (const kind of roles) {
       const role = w.rm.roles[kind];
       const [row] = await q(`select has_table_privilege('${role}', '${t.audit}', 'UPDATE') as u, has_table_privilege('${role}', '${t.audit}', 'DELETE') as d,
         has_table_privilege('${role}', '${t.audit}', 'TRUNCATE') as tr`);
       expect(row, kind).toEqual({ u: kind === 'owner', d: kind === 'eraser' || kind === 'owner', tr: kind === 'owner' });
+      const columns = await q(`select a.attname from pg_attribute a where a.attrelid = '${t.audit}'::regclass and a.attnum > 0
+        and has_column_privilege('${role}', a.attrelid, a.attnum, 'UPDATE') order by 1`);
+      expect(columns.map((r) => r['attname']), kind).toEqual(kind === 'owner' ? expect.arrayContaining(['summary', 'hash']) : kind === 'eraser' ? ['actor_id', 'summary', 'target'] : []);
     }
     const triggers = await q(`select tgname from pg_trigger where tgrelid = '${t.audit}'::regclass order by 1`);
     expect(triggers.map((r) => r['tgname'])).toEqual(['audit_rows_are_append_only', 'audit_rows_are_never_truncated']);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { auditText } from '../../projections/models/audit-summary.ts';
+import { auditText, redactUser } from '../../projections/models/audit-summary.ts';
 import type { JsonObject, LogicalEvent } from '../../schemas/logical.ts';
 
 const event = (type: string, payload: JsonObject): LogicalEvent => ({
@@ -27,7 +27,55 @@ describe('auditText', () => {
     expect(auditText(event('MemberAdded', { userId: 'bob', email: 'bob@acme.example', role: 'admin' })).summary).not.toContain('@');
   });
 
+  const SOURCE = '7d3f1a2b-5c6d-4e8f-9a0b-1c2d3e4f5a6b';
+  const SEALED = { v: 2, kid: 'dek-u-alice', kv: 1, n: 'NONCE-nonce-NONCE-nonce-NONCE-no', ct: 'CIPHERTEXT-ciphertext' };
+  const HASH = 'ab'.repeat(32);
+  it.each([
+    ['SourceConnected', { sourceId: SOURCE, ownerId: 'alice', kind: 'postgres', name: 'Payroll of alice@acme.example', credentialVersion: 1, credential: SEALED },
+      'alice', `source ${SOURCE} (postgres) connected`],
+    ['SourceConnected', { sourceId: SOURCE, ownerId: 'alice', kind: 'slack', name: 'x', credentialVersion: 1, legacyCredential: 'aa:bb:cc' },
+      'alice', `source ${SOURCE} (slack) connected with a legacy credential`],
+    ['SourceCredentialRotated', { sourceId: SOURCE, ownerId: 'alice', credentialVersion: 3, credential: SEALED }, 'alice', `source ${SOURCE} credential rotated to version 3`],
+    ['SourceDisconnected', { sourceId: SOURCE, ownerId: 'alice', by: 'admin', reason: 'alice left, see ticket' }, 'alice', `source ${SOURCE} disconnected by admin (reason given)`],
+    ['SourceQueryAuthorized', { sourceId: SOURCE, ownerId: 'alice', queryHash: HASH, maxRows: 100, maxBytes: 65536 }, 'alice',
+      `query ${HASH} authorized on source ${SOURCE} (at most 100 rows, 65536 bytes)`],
+    ['SourceQueryAuthorized', { sourceId: SOURCE, ownerId: 'alice', queryHash: 'select * from salaries', maxRows: 1, maxBytes: 1 }, 'alice',
+      `query ? authorized on source ${SOURCE} (at most 1 rows, 1 bytes)`],
+    ['ProviderKeyStored', { userId: 'alice', provider: 'anthropic', mask: 'sk-ant-…abcd', secret: SEALED }, 'alice', 'provider key for anthropic stored'],
+    ['ProviderKeyStored', { userId: 'alice', provider: 'openai', mask: '…', legacySecret: 'aa:bb:cc' }, 'alice', 'provider key for openai stored (legacy format)'],
+    ['ProviderKeyRotated', { userId: 'alice', provider: 'anthropic', mask: 'sk-ant-…wxyz', version: 2, secret: SEALED }, 'alice', 'provider key for anthropic rotated to version 2'],
+    ['ProviderKeyDeleted', { userId: 'alice', provider: 'anthropic' }, 'alice', 'provider key for anthropic deleted'],
+    ['LegacySecretResealed', { target: 'provider-key', userId: 'alice', provider: 'openai', version: 1, mask: 'sk-…abcd', secret: SEALED }, 'alice',
+      'provider key for openai re-sealed from the legacy format (version 1)'],
+    ['LegacySecretResealed', { target: 'source-credential', userId: 'alice', sourceId: SOURCE, version: 2, secret: SEALED }, 'alice',
+      `credential of source ${SOURCE} re-sealed from the legacy format (version 2)`],
+    ['TenantKeyRotated', { keyVersion: 4 }, null, 'tenant key rotated to version 4'],
+    ['UserErased', { userId: 'alice' }, '[erased]', 'user erased'],
+  ] as const)('summarises %s without a secret, a mask, a name or a query', (type, payload, target, summary) => {
+    const text = auditText(event(type, payload as unknown as JsonObject));
+    expect(text).toEqual({ target, summary });
+    expect(JSON.stringify(text)).not.toMatch(/CIPHERTEXT|NONCE|aa:bb:cc|sk-|…|Payroll|@|salaries|ticket/);
+  });
+
+  it('redactUser replaces the user where the contract puts user ids, and nowhere else', () => {
+    const row = (summary: string, actorId = 'carol', target: string | null = null) => ({ actorId, target, summary });
+    expect(redactUser(row('tenant "bob and co" created with owner bob', 'bob', 'bob'), 'bob'))
+      .toEqual(row('tenant "bob and co" created with owner [erased]', '[erased]', '[erased]'));
+    expect(redactUser(row('member bob role changed from admin to viewer', 'carol', 'bob'), 'bob')).toEqual(row('member [erased] role changed from admin to viewer', 'carol', '[erased]'));
+    expect(redactUser(row('AddMember refused: FORBIDDEN (claimed actor user:bob)'), 'bob')).toEqual(row('AddMember refused: FORBIDDEN (claimed actor user:[erased])'));
+    expect(redactUser(row('AddMember refused: X (claimed actor user:bob, producer key gw-1)'), 'bob').summary).toBe('AddMember refused: X (claimed actor user:[erased], producer key gw-1)');
+    // Another user whose id starts with, or contains, the erased one keeps theirs.
+    expect(redactUser(row('member bob.smith added as admin'), 'bob').summary).toBe('member bob.smith added as admin');
+    expect(redactUser(row('member bobby removed'), 'bob').summary).toBe('member bobby removed');
+    // Role words are never taken for a user called "admin" or "owner".
+    expect(redactUser(row('member carol added as admin'), 'admin').summary).toBe('member carol added as admin');
+    expect(redactUser(row('tenant "x" created with owner owner', 'owner', 'owner'), 'owner').summary).toBe('tenant "x" created with owner [erased]');
+    // Regular-expression characters in an id are literal.
+    expect(redactUser(row('member b.b added as viewer'), 'b.b').summary).toBe('member [erased] added as viewer');
+    expect(redactUser(row('member bxb added as viewer'), 'b.b').summary).toBe('member bxb added as viewer');
+  });
+
   it('summarises an event type it does not know by its type alone (its payload may hold secrets)', () => {
-    expect(auditText({ ...event('ProviderKeyStored', { key: 'sk-ant-secret' }), schemaVersion: 2 })).toEqual({ target: null, summary: 'ProviderKeyStored (v2)' });
+    expect(auditText({ ...event('MemoryStored', { text: 'sk-ant-secret' }), schemaVersion: 2 })).toEqual({ target: null, summary: 'MemoryStored (v2)' });
   });
 });

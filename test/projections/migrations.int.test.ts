@@ -59,7 +59,7 @@ describe('migrations', () => {
     const expected = await catalogSnapshot(fresh.url);
     // Not two empty pictures: the read models, their policies and roles are all in it.
     expect(expected['policies']!.length).toBeGreaterThanOrEqual(14);
-    expect(expected['roles']!.length).toBe(7);
+    expect(expected['roles']!.length).toBe(8);
     expect(expected['functions']!.length).toBeGreaterThanOrEqual(20);
     expect(expected['catalogFunctionGrants']!.length).toBeGreaterThan(50);
     expect(await catalogSnapshot(stepwise.url)).toEqual(expected);

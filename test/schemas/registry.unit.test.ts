@@ -11,6 +11,13 @@ const PUBLISHED = [
   'commands/CreateTenant.v1', 'commands/AddMember.v1', 'commands/ChangeRole.v1', 'commands/RemoveMember.v1', 'commands/DeleteTenant.v1',
   'events/TenantCreated.v1', 'events/MemberAdded.v1', 'events/MemberRoleChanged.v1', 'events/MemberRemoved.v1',
   'events/TenantDeleted.v1', 'events/CommandRejected.v1',
+  // Sources, provider keys, tenant keys, erasure (issue 5)
+  'commands/ConnectSource.v1', 'commands/RotateSourceCredential.v1', 'commands/DisconnectSource.v1', 'commands/AuthorizeSourceQuery.v1',
+  'commands/StoreProviderKey.v1', 'commands/RotateProviderKey.v1', 'commands/DeleteProviderKey.v1', 'commands/RotateTenantKey.v1',
+  'commands/EraseUser.v1', 'commands/ResealLegacySecret.v1',
+  'events/SourceConnected.v1', 'events/SourceCredentialRotated.v1', 'events/SourceDisconnected.v1', 'events/SourceQueryAuthorized.v1',
+  'events/ProviderKeyStored.v1', 'events/ProviderKeyRotated.v1', 'events/ProviderKeyDeleted.v1', 'events/TenantKeyRotated.v1',
+  'events/UserErased.v1', 'events/LegacySecretResealed.v1',
 ];
 
 describe('schemaRegistry', () => {

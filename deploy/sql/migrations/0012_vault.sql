@@ -7,7 +7,7 @@
 create schema vault;
 revoke all on schema vault from public;
 
--- One row per DEK version: vault/key-wrap.ts WrappedDek. A user's DEK has kid `dek-u-<userId>`.
+-- One row per DEK version: vault/key-wrap.ts WrappedDek. A user's DEK has kid `dek-<userId>`.
 -- The wrapping AAD covers { kekId, kid, kv, owner }, so a row edited to name another owner or
 -- version no longer unwraps. Destroying a DEK deletes its row (crypto-shredding); backups expire.
 create table vault.deks (
@@ -26,7 +26,6 @@ create table vault.deks (
   check ((owner_kind = 'user') = (user_id is not null))
 );
 create index deks_user on vault.deks (tenant_id, user_id) where user_id is not null;
-create index deks_kek on vault.deks (kek_id);
 
 -- Tombstones: an erased user (user_id set) or a deleted tenant (user_id null). No DEK is created
 -- for a tombstoned owner again, e.g. by a zombie processor still handling an older command.
@@ -41,7 +40,7 @@ create table vault.destroyed_owners (
 -- version): that (kid, kv) is never created again with other key bytes.
 create table vault.destroyed_keys (
   tenant_id uuid not null,
-  kid text not null,
+  kid text not null check (kid ~ '^[A-Za-z0-9._:@-]{1,160}$'),
   kv integer not null check (kv >= 1),
   destroyed_at timestamptz not null default now(),
   primary key (tenant_id, kid, kv)

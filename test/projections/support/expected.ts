@@ -44,11 +44,15 @@ export async function actualContents(admin: pg.Pool): Promise<ModelContents> {
 /** One md5 per view, over every row in key order: equal checksums, equal models. */
 export async function checksums(admin: pg.Pool): Promise<Record<string, string>> {
   const sum = async (view: string, order: string) =>
-    String((await admin.query(`select md5(coalesce(string_agg(v::text, E'\\n' order by ${order}), '')) as s from analytics.${view} v`)).rows[0].s);
+    String((await admin.query(`select md5(coalesce(string_agg(v::text, E'\\n' order by ${order}), '')) as s from ${view} v`)).rows[0].s);
   return {
-    tenants: await sum('tenants', 'tenant_id'),
-    members: await sum('members', 'tenant_id, user_id'),
-    member_role_changes: await sum('member_role_changes', 'tenant_id, seq'),
-    audit_log: await sum('audit_log', 'tenant_id, seq'),
+    tenants: await sum('analytics.tenants', 'tenant_id'),
+    members: await sum('analytics.members', 'tenant_id, user_id'),
+    member_role_changes: await sum('analytics.member_role_changes', 'tenant_id, seq'),
+    audit_log: await sum('analytics.audit_log', 'tenant_id, seq'),
+    sources: await sum('analytics.sources', 'tenant_id, source_id'),
+    source_queries: await sum('analytics.source_queries', 'tenant_id, seq'),
+    provider_keys: await sum('analytics.provider_keys', 'tenant_id, user_id, provider'),
+    secrets: await sum('internal.secrets', 'tenant_id, owner_id, purpose, subject'),
   };
 }
