@@ -6,6 +6,7 @@ import { CommandProcessor } from '../consumers/command-processor/processor.ts';
 import { PROCESSOR_DEFAULTS, type ProcessorOptions } from '../consumers/command-processor/options.ts';
 import { startAnchorer } from '../projections/anchors/anchorer.ts';
 import { startProjector } from '../projections/service.ts';
+import { loadMasterKey } from '../config/master-key.ts';
 
 export interface Service {
   readonly name: string;
@@ -21,6 +22,8 @@ export function processorOptions(config: AppConfig): ProcessorOptions {
     groupId: `${config.topicPrefix}${PROCESSOR_DEFAULTS.groupId}`,
     sessionTimeoutMs: config.sessionTimeoutMs,
     topics: { commands: topics.commands, events: topics.events, results: topics.results, deadLetter: topics.deadLetter },
+    // Refuses to start (MasterKeyError, a ConfigError) when the key is missing or malformed.
+    masterKey: loadMasterKey(process.env, config.dataDir, config.databaseUrl),
   };
 }
 

@@ -1,4 +1,5 @@
 // One typed options object for the processor, validated at start (STYLE.md §11).
+import type { Kek } from '../../vault/key-wrap.ts';
 
 export interface Topics {
   readonly commands: string;
@@ -27,6 +28,12 @@ export interface ProcessorOptions {
   readonly sessionTimeoutMs: number;
   /** No batch progress for this long while commands wait: the consumer is replaced. */
   readonly stallTimeoutMs: number;
+  /**
+   * The master key (config/master-key.ts). Without it the processor refuses every command that
+   * carries a secret (VAULT_NOT_CONFIGURED) and shreds no keys; `palisade processor` and
+   * `npm start` always pass one (they refuse to start without).
+   */
+  readonly masterKey?: Kek;
 }
 
 export const PROCESSOR_DEFAULTS = {

@@ -16,6 +16,7 @@ import { handleCommandRecord, type BatchOutputs, type CommandContext } from './h
 import { PartitionState } from './partition-state.ts';
 import { applyStoredEvent, applyStoredResult } from './rebuild.ts';
 import { ProcessorCode } from './errors.ts';
+import type { CryptoShredder } from './crypto-shredder.ts';
 import type { ProcessorLogger, Topics } from './options.ts';
 
 export type WorkerStatus = 'new' | 'ready' | 'fenced' | 'closed';
@@ -30,6 +31,8 @@ export interface WorkerDeps {
   readonly reloadKeys: () => Promise<boolean>;
   readonly log: ProcessorLogger;
   readonly maxAttempts: number;
+  /** Crypto-shredding of committed erasures (absent when the processor has no key store). */
+  readonly shredder?: CryptoShredder;
 }
 
 export class PartitionWorker {
@@ -118,6 +121,7 @@ export class PartitionWorker {
       view.mergeIntoBase();
       this.nextOffset = BigInt(last) + 1n;
       batch.markProcessed(last);
+      await this.deps.shredder?.afterCommit(out.events);
       return;
     }
   }
@@ -154,6 +158,7 @@ export class PartitionWorker {
       onRecords: (_p, records) => { for (const r of records) applyStoredResult(state, decodeResult(r.value!)); },
     });
     this.state = state;
+    await this.deps.shredder?.afterRebuild(state.tenants);
     const committed = await this.deps.consumer.committedOffset(kafka, this.partition);
     this.nextOffset = committed === null ? 0n : BigInt(committed);
     this.status = 'ready';

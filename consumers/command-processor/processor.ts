@@ -12,6 +12,10 @@ import { StallGuard } from './stall-guard.ts';
 import { withWatchdog } from '../../kafka/watchdog.ts';
 import { validateProcessorOptions, type ProcessorLogger, type ProcessorOptions } from './options.ts';
 import { openPool } from '../../deploy/postgres/pool.ts';
+import { KeyStore } from '../../keystore/key-store.ts';
+import { CryptoShredder } from './crypto-shredder.ts';
+import { SecretSealer } from './secret-sealer.ts';
+import { zero } from '../../crypto/secure-memory.ts';
 
 export class CommandProcessor {
   private readonly options: ProcessorOptions;
@@ -19,6 +23,7 @@ export class CommandProcessor {
   private readonly kafka: Kafka;
   private readonly pool: pg.Pool;
   private readonly keys: PgProducerKeyRegistry;
+  private vault: { sealer: SecretSealer; shredder: CryptoShredder; intakeSecret: Buffer } | undefined;
   private readonly workers = new Map<number, PartitionWorker>();
   private consumer: GroupConsumer | undefined;
   private stallGuard: StallGuard | undefined;
@@ -33,7 +38,7 @@ export class CommandProcessor {
     this.options = validateProcessorOptions(options);
     this.log = log;
     this.kafka = createKafka({ brokers: options.brokers, clientId: 'palisade-processor' }, log);
-    this.pool = openPool({ connectionString: options.databaseUrl, max: 2 });
+    this.pool = openPool({ connectionString: options.databaseUrl, max: 4 }, (e) => log.warn({ err: String(e) }, 'idle PostgreSQL connection failed'));
     this.keys = new PgProducerKeyRegistry(this.pool);
     this.stopped = new Promise((resolve) => { this.resolveStopped = resolve; });
   }
@@ -45,6 +50,14 @@ export class CommandProcessor {
     await this.keys.listen(this.options.databaseUrl, (e) => this.log.warn({ err: String(e) }, 'producer key listener failed; relying on the periodic refresh'));
     this.keyTimer = setInterval(() => this.keys.reload().catch((e) => this.log.warn({ err: String(e) }, 'producer key refresh failed')), this.options.keyRefreshMs);
     this.partitionCount = partitionCount;
+    if (this.options.masterKey !== undefined) {
+      const store = new KeyStore(this.pool, this.options.masterKey);
+      const intake = await store.intakeKeyPair();
+      this.vault = { sealer: new SecretSealer(this.options.masterKey, store, intake), shredder: new CryptoShredder(store, this.log), intakeSecret: intake.secretKey };
+      this.log.info({ kekId: store.kekId }, 'vault ready: secrets are sealed under the master key');
+    } else {
+      this.log.warn({}, 'no master key: commands carrying secrets are refused (VAULT_NOT_CONFIGURED)');
+    }
     await this.startConsumer();
     this.stallGuard = new StallGuard({
       kafka: this.kafka, groupId, topic: topics.commands, stallMs: this.options.stallTimeoutMs,
@@ -102,9 +115,11 @@ export class CommandProcessor {
     return {
       kafka: this.kafka, consumer: this.consumer!, groupId: o.groupId, transactionalIdPrefix: o.groupId, topics: o.topics, log: this.log, maxAttempts: o.maxAttempts,
       reloadKeys: () => this.keys.reloadIfStale(),
+      ...(this.vault ? { shredder: this.vault.shredder } : {}),
       context: {
         partitionCount, keys: this.keys, now: () => new Date(), newEventId: randomUUID,
         maxCommandBytes: o.maxCommandBytes, maxCommandAgeMs: o.maxCommandAgeMs, maxClockSkewMs: o.maxClockSkewMs,
+        ...(this.vault ? { sealing: this.vault.sealer } : {}),
       },
     };
   }
@@ -147,6 +162,8 @@ export class CommandProcessor {
     this.workers.clear();
     await this.keys.close();
     await this.pool.end().catch(() => undefined);
+    if (this.vault) zero(this.vault.intakeSecret);
+    this.vault = undefined;
     this.log.info({}, 'command processor stopped');
     this.resolveStopped();
   }

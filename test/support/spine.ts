@@ -16,6 +16,7 @@ import { CommandProcessor } from '../../consumers/command-processor/processor.ts
 import { PROCESSOR_DEFAULTS, type ProcessorLogger, type ProcessorOptions } from '../../consumers/command-processor/options.ts';
 import { createTestDatabase, createTestTopics, deleteTestTopics, randomPrefix, testConfig, type TestDatabase } from './stack.ts';
 import { openPool } from '../../deploy/postgres/pool.ts';
+import { generateKek, kekKeyFileBytes, type Kek } from '../../vault/key-wrap.ts';
 
 export interface ProducerIdentity {
   readonly keyId: string;
@@ -34,6 +35,8 @@ export class TestSpine {
   readonly partitions: number;
   readonly gateway: ProducerIdentity;
   readonly pool: pg.Pool;
+  /** This spine's master key: every processor it starts (in-process or child) uses it. */
+  readonly masterKey: Kek = generateKek();
   private readonly closers: (() => Promise<unknown>)[] = [];
   private children = 0;
 
@@ -70,6 +73,7 @@ export class TestSpine {
       groupId: `${this.prefix}palisade-processor`,
       topics: { commands: this.topics.commands, events: this.topics.events, results: this.topics.results, deadLetter: this.topics.deadLetter },
       sessionTimeoutMs: 10_000,
+      masterKey: this.masterKey,
       ...overrides,
     };
   }
@@ -95,6 +99,8 @@ export class TestSpine {
         PALISADE_TOPIC_PREFIX: this.prefix,
         PALISADE_SESSION_TIMEOUT_MS: '10000',
         PALISADE_LOG_LEVEL: 'info',
+        PALISADE_MASTER_KEY: Buffer.from(kekKeyFileBytes(this.masterKey)).toString('utf8').trim(),
+        PALISADE_MASTER_KEY_FILE: '',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
