@@ -20,6 +20,8 @@ export interface ProjectorOptions {
   readonly maxBytesPerPartition: number;
   /** Tests only: fault injection inside the batch transaction. */
   readonly hooks?: ApplyHooks;
+  /** Revoke the analyst logins of tenants deleted in a committed batch (unset: left alone). */
+  readonly revokeAnalystsOfDeletedTenants?: boolean;
 }
 
 export const PROJECTOR_DEFAULTS = {

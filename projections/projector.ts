@@ -12,6 +12,7 @@ import { activeTargets } from './apply/targets.ts';
 import { selectModels } from './models/index.ts';
 import { validateProjectorOptions, type ProjectorOptions } from './options.ts';
 import { asRole, loadRolesFrom } from './tenancy/roles.ts';
+import { revokeTenantAnalysts } from './tenancy/analysts.ts';
 import { openPool } from '../deploy/postgres/pool.ts';
 
 type Kafka = ReturnType<typeof createKafka>;
@@ -39,7 +40,11 @@ export class Projector {
     if (partitions === 0) throw new Error(`topic ${topic} does not exist: run \`palisade stack up\``);
     const models = selectModels(names);
     this.pool = openPool({ ...asRole(this.options.databaseUrl, roles.projector), max: partitions + 1 }, (error) => this.log.warn({ err: String(error) }, 'idle PostgreSQL connection failed'));
-    const deps: ApplyDeps = { pool: this.pool, roles, models, selector: activeTargets(names), ...(this.options.hooks ? { hooks: this.options.hooks } : {}) };
+    const deps: ApplyDeps = {
+      pool: this.pool, roles, models, selector: activeTargets(names),
+      ...(this.options.hooks ? { hooks: this.options.hooks } : {}),
+      ...(this.options.revokeAnalystsOfDeletedTenants ? { onTenantsDeleted: (tenants: readonly string[]) => this.revokeAnalysts(tenants) } : {}),
+    };
     const fatal = (error: unknown) => {
       this.log.error({ err: String(error), code: (error as { code?: string }).code }, 'projector cannot continue');
       this.crashed?.(error);
@@ -64,6 +69,18 @@ export class Projector {
     });
     await this.consumer.start();
     this.log.info({ groupId, topic, partitions, models: names }, 'projector started');
+  }
+
+  /** A failure here is logged, not fatal: a deleted tenant's analyst already sees nothing (ADR 0005). */
+  private async revokeAnalysts(tenantIds: readonly string[]): Promise<void> {
+    for (const tenantId of tenantIds) {
+      try {
+        const revoked = await revokeTenantAnalysts(this.options.databaseUrl, tenantId);
+        if (revoked.length > 0) this.log.info({ tenantId, analysts: revoked.length }, 'analyst logins of a deleted tenant revoked');
+      } catch (error) {
+        this.log.warn({ tenantId, err: String(error) }, 'could not revoke the analyst logins of a deleted tenant; run `palisade analysts revoke`');
+      }
+    }
   }
 
   /** Where each partition starts: the lowest offset any of its active models stored (0 if none). */

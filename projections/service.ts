@@ -13,6 +13,7 @@ export function projectorOptions(config: AppConfig): ProjectorOptions {
     topic: topicNames(config.topicPrefix).events,
     groupId: `${config.topicPrefix}${PROJECTOR_DEFAULTS.groupId}`,
     sessionTimeoutMs: config.sessionTimeoutMs,
+    revokeAnalystsOfDeletedTenants: true,
   };
 }
 

@@ -30,6 +30,8 @@ export interface ApplyDeps {
   readonly models: readonly ReadModel[];
   readonly selector: TargetSelector;
   readonly hooks?: ApplyHooks;
+  /** After the batch committed: the tenants it deleted (their analyst logins are then revoked). */
+  readonly onTenantsDeleted?: (tenantIds: readonly string[]) => Promise<void>;
 }
 
 export type ApplyOutcome =
@@ -43,6 +45,13 @@ interface StoredOffset {
 }
 
 export async function applyBatch(deps: ApplyDeps, batch: BatchToApply): Promise<ApplyOutcome> {
+  const outcome = await applyInTransaction(deps, batch);
+  const deleted = batch.events.filter(({ event }) => event.type === 'TenantDeleted').map(({ event }) => event.tenantId);
+  if (outcome.kind === 'applied' && deleted.length > 0) await deps.onTenantsDeleted?.([...new Set(deleted)]);
+  return outcome;
+}
+
+async function applyInTransaction(deps: ApplyDeps, batch: BatchToApply): Promise<ApplyOutcome> {
   const byName = new Map(deps.models.map((m) => [m.name, m]));
   return ProjectorTransaction.run(deps.pool, deps.roles, async (tx) => {
     // Shared: a swap (activate_generations) takes these exclusively.

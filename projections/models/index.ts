@@ -1,7 +1,10 @@
 // The read models of this release, by name (the same names as projection_meta.models rows).
 import { ProjectionError } from '../errors.ts';
 import { auditModel } from './audit.ts';
+import { chatContentModel } from './chat-content.ts';
+import { conversationsModel } from './conversations.ts';
 import { membersModel } from './members.ts';
+import { memoriesModel } from './memories.ts';
 import type { ReadModel } from './model.ts';
 import { providerKeysModel } from './provider-keys.ts';
 import { secretsModel } from './secrets.ts';
@@ -13,6 +16,7 @@ export type { ProjectedEvent, ReadModel } from './model.ts';
 
 export const READ_MODELS: readonly ReadModel[] = [
   tenantsModel, membersModel, auditModel, sourcesModel, sourceQueriesModel, providerKeysModel, secretsModel,
+  conversationsModel, memoriesModel, chatContentModel,
 ];
 
 export const READ_MODEL_NAMES: readonly string[] = READ_MODELS.map((m) => m.name);

@@ -1,6 +1,5 @@
 // What a read model is: a name (its tables are created by SQL in deploy/sql/migrations, see
 // projection_meta.models) and a function that applies a batch of events to one generation.
-// Later issues add models (conversations, memories) the same way.
 import type { LogicalEvent } from '../../schemas/logical.ts';
 import type { ModelTarget, ProjectorTransaction } from '../writer/projector-transaction.ts';
 

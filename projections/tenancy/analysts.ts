@@ -124,6 +124,23 @@ export async function revokeAnalyst(databaseUrl: string, target: { tenantId: str
   });
 }
 
+/**
+ * Revokes every analyst login of a deleted tenant (DESIGN.md: DeleteTenant drops its analyst
+ * roles). Needs a login that may drop roles (the one `analysts grant` uses). Idempotent.
+ */
+export async function revokeTenantAnalysts(databaseUrl: string, tenantId: string): Promise<string[]> {
+  const active = await listAnalysts(databaseUrl, { tenantId });
+  const revoked: string[] = [];
+  for (const analyst of active) {
+    try {
+      revoked.push((await revokeAnalyst(databaseUrl, { tenantId, name: analyst.name })).role);
+    } catch (error) {
+      if (!(error instanceof ProjectionError && error.code === 'ANALYST_NOT_FOUND')) throw error; // revoked meanwhile
+    }
+  }
+  return revoked;
+}
+
 export async function listAnalysts(databaseUrl: string, filter: { tenantId?: string; includeRevoked?: boolean } = {}): Promise<AnalystRecord[]> {
   if (filter.tenantId !== undefined && !isCanonicalUuid(filter.tenantId))
     throw new ProjectionError('ANALYST_INVALID_TENANT', `--tenant must be a lowercase canonical UUID, got "${filter.tenantId}"`);
