@@ -1,0 +1,59 @@
+// The SQL of the memory blind index (memory-index.ts): schema `chat_index`, owned by the chat
+// worker. No tenancy role (app, analysts, auditors, projector, …) has any privilege on it, and
+// PUBLIC's are revoked, so only the role that created it (the worker's) can read term hashes.
+//
+// NOTE for the lead: MEMORY_INDEX_DDL should become a numbered migration
+// (deploy/sql/migrations/00NN_chat_index.sql) with a privileges test like
+// test/keystore/privileges.int.test.ts; ensureMemoryIndex is for tests and until then.
+//
+// Every statement is scoped by `tenant_id = $1 and user_id = $2` (the insert binds the two
+// columns to $1 and $2): there is no statement that reads or deletes across users or tenants.
+import type pg from 'pg';
+
+export const MEMORY_INDEX_DDL = `
+create schema if not exists chat_index;
+revoke all on schema chat_index from public;
+create table if not exists chat_index.memory_terms (
+  tenant_id uuid not null,
+  user_id   text not null,
+  memory_id uuid not null,
+  -- keyed term hashes (hex) with positions; never a word in plaintext
+  terms     tsvector not null,
+  primary key (tenant_id, user_id, memory_id)
+);
+revoke all on table chat_index.memory_terms from public;
+comment on table chat_index.memory_terms is 'Blind index of chat memories: per-(tenant,user) keyed term hashes (consumers/chat-worker/memory-index.ts). Erasure deletes the rows.';
+`;
+
+export const MEMORY_INDEX_SQL = {
+  index: `insert into chat_index.memory_terms (tenant_id, user_id, memory_id, terms)
+          values ($1, $2, $3, $4::tsvector)
+          on conflict (tenant_id, user_id, memory_id) do update set terms = excluded.terms`,
+  forget: `delete from chat_index.memory_terms
+           where tenant_id = $1 and user_id = $2 and memory_id = $3`,
+  search: `select memory_id from chat_index.memory_terms
+           where tenant_id = $1 and user_id = $2 and terms @@ $3::tsquery
+           order by ts_rank(terms, $3::tsquery) desc, memory_id
+           limit $4`,
+  eraseAll: `delete from chat_index.memory_terms
+             where tenant_id = $1 and user_id = $2`,
+} as const;
+
+/** Any stable 64-bit number: serialises concurrent ensureMemoryIndex calls (CREATE … IF NOT EXISTS races). */
+const CHAT_INDEX_LOCK = 0x63686174_69647800n;
+
+/** Creates schema `chat_index` and its table if missing (idempotent, race-safe). */
+export async function ensureMemoryIndex(pool: pg.Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    await client.query('select pg_advisory_xact_lock($1)', [CHAT_INDEX_LOCK.toString()]);
+    await client.query(MEMORY_INDEX_DDL);
+    await client.query('commit');
+  } catch (error) {
+    await client.query('rollback').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
