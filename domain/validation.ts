@@ -154,3 +154,44 @@ export function findShapeProblem(
   }
   return undefined;
 }
+
+// Chat turns and memories (issue 7).
+
+/** What crypto_box_seal adds to a box (vault/intake.ts INTAKE_OVERHEAD_BYTES). */
+const INTAKE_SEAL_BYTES = 48;
+/** Room for the framing header inside a box (context + JCS binding + "\n"): a binding of
+ * principal ids and UUIDs is far below it; the processor checks the exact binding anyway. */
+const INTAKE_HEADER_ALLOWANCE_BYTES = 1024;
+
+/**
+ * The longest intake box, in base64url characters, that can hold `maxBytes` of content: the
+ * domain cannot see inside a box, so it only refuses a box too long for any allowed content. The
+ * exact limit (MESSAGE_TOO_LONG) is the processor's, after it opens the box.
+ */
+export function maxContentBoxLength(maxBytes: number): number {
+  return Math.ceil(((maxBytes + INTAKE_SEAL_BYTES + INTAKE_HEADER_ALLOWANCE_BYTES) * 4) / 3);
+}
+
+/** Content (a message, reply or memory) sealed to the intake key: an intake box sized for `maxBytes`. */
+export function isContentBox(value: unknown, maxBytes: number): value is string {
+  return (
+    typeof value === 'string' &&
+    value.length >= MIN_INTAKE_BOX_LENGTH &&
+    value.length <= maxContentBoxLength(maxBytes) &&
+    isUnpaddedBase64Url(value)
+  );
+}
+
+const MODEL_NAME = /^[A-Za-z0-9._:-]{1,100}$/;
+
+/** A model identifier as providers spell them (claude-sonnet-4-5, gpt-4o, mistral-large:latest). */
+export function isModelName(value: unknown): value is string {
+  return typeof value === 'string' && MODEL_NAME.test(value);
+}
+
+const STOP_REASON = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+/** A provider's stop reason, as it reports it (end_turn, max_tokens, stop, length). */
+export function isStopReason(value: unknown): value is string {
+  return typeof value === 'string' && STOP_REASON.test(value);
+}

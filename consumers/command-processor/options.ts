@@ -38,7 +38,8 @@ export interface ProcessorOptions {
 
 export const PROCESSOR_DEFAULTS = {
   groupId: 'palisade-processor',
-  maxCommandBytes: 64 * 1024,
+  // Room for a chat reply (MAX_REPLY_BYTES of content sealed to intake, base64url) plus the envelope.
+  maxCommandBytes: 128 * 1024,
   // Six days: inside the 7-day retention of commands and results, so every command that can
   // still be delivered or replayed is inside the idempotency window.
   maxCommandAgeMs: 6 * 24 * 3600 * 1000,

@@ -1,5 +1,5 @@
 // Replaces every PendingSecret a decision emitted with the sealed value (and fills the empty
-// `mask` of provider-key events) before the events are hashed. Pure in shape: the sealing
+// `mask` of provider-key events and the `bytes` of chat events) before the events are hashed. Pure in shape: the sealing
 // itself is the injected SecretSealing.
 import type { TenantEvent } from '../../domain/tenant/state.ts';
 import type { PendingSecret } from '../../domain/tenant/types.ts';
@@ -28,8 +28,10 @@ export async function sealPendingSecrets(events: readonly TenantEvent[], sealing
     }
     if (sealing === undefined) throw new IntakeRefused(ProcessorCode.VAULT_NOT_CONFIGURED, 'this processor has no master key: it cannot accept secrets');
     const wantsMask = Object.hasOwn(event.data, 'mask');
+    const wantsBytes = Object.hasOwn(event.data, 'bytes');
     const data: Record<string, unknown> = {};
     let mask: string | undefined;
+    let bytes: number | undefined;
     for (const [key, value] of entries) {
       if (!isPending(value)) {
         data[key] = value;
@@ -38,8 +40,10 @@ export async function sealPendingSecrets(events: readonly TenantEvent[], sealing
       const out = await sealing.seal(value, { mask: wantsMask });
       data[key] = out.secret;
       mask ??= out.mask;
+      bytes ??= out.bytes;
     }
     if (wantsMask && mask !== undefined) data['mask'] = mask;
+    if (wantsBytes && bytes !== undefined) data['bytes'] = bytes;
     sealed.push({ ...event, data } as TenantEvent);
   }
   return sealed;

@@ -1,6 +1,7 @@
 // Turns the PendingSecret a decision carries into the sealed value its event stores: open the
-// intake box under the binding the processor derived from the verified command, mask it when
-// asked, seal it under the owner's DEK, zero every plaintext copy. The only place the processor
+// intake box under the binding the processor derived from the verified command, refuse it over
+// its `maxBytes` (chat content), mask it when asked, seal it under the owner's DEK, zero every
+// plaintext copy. The only place the processor
 // ever holds a secret in the clear, and only in secure memory, for microseconds.
 import { zero } from '../../crypto/secure-memory.ts';
 import type { PendingSecret, SealedSecret } from '../../domain/tenant/types.ts';
@@ -19,6 +20,8 @@ export interface DekSource {
 
 export interface SealedOutput {
   readonly secret: SealedSecret;
+  /** The plaintext's length in bytes (chat events record it as `bytes`). */
+  readonly bytes: number;
   /** Present when asked for: the display mask (prefix and last four), computed before sealing. */
   readonly mask?: string;
 }
@@ -63,10 +66,14 @@ export class SecretSealer implements SecretSealing {
       throw error;
     }
     try {
+      const bytes = plaintext.byteLength;
+      if (pending.maxBytes !== undefined && bytes > pending.maxBytes) {
+        throw new IntakeRefused(ProcessorCode.MESSAGE_TOO_LONG, `the content is over its limit of ${pending.maxBytes} bytes`);
+      }
       const mask = options.mask ? maskSecret(plaintext) : undefined;
       const sealed = withDek(wrapped, this.kek, (dek) => seal(plaintext, dek, pending.binding, { kid: wrapped.kid, kv: wrapped.kv }));
       const secret: SealedSecret = { v: 2, kid: sealed.kid, kv: sealed.kv, n: sealed.n, ct: sealed.ct };
-      return mask === undefined ? { secret } : { secret, mask };
+      return mask === undefined ? { secret, bytes } : { secret, bytes, mask };
     } finally {
       zero(plaintext);
     }

@@ -16,7 +16,7 @@ export const MAX_MEMORY_BYTES = 4 * 1024;
 
 // Commands
 export interface StartConversationData { readonly conversationId: string; readonly model?: string }
-/** The user's message: `content` is an intake box bound to chatContentBinding(tenant, user, conversationId, messageId). */
+/** The user's message: `content` is an intake box bound to chatMessageBinding(tenant, user, conversationId, messageId). */
 export interface ChatTurnData { readonly conversationId: string; readonly messageId: string; readonly content: string }
 /** Service only (the chat worker). Exactly one of `content` (intake box) or `failure`. */
 export interface RecordAssistantReplyData {

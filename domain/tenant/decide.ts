@@ -5,9 +5,20 @@ import type { Decision } from '../decider.ts';
 import { RejectionCode } from '../errors.ts';
 import { emailKey } from '../validation.ts';
 import type { Command, CommandMetadata } from '../messages.ts';
+import { MAX_MEMORY_BYTES, MAX_MESSAGE_BYTES, MAX_REPLY_BYTES } from './chat-types.ts';
+import type {
+  ChatTurnData,
+  DeleteConversationData,
+  ForgetMemoryData,
+  RecordAssistantReplyData,
+  StartConversationData,
+  StoreMemoryData,
+} from './chat-types.ts';
+import { chatMessageBinding, chatReplyBinding, memoryBinding } from './chat-secrets.ts';
 import {
   canAddMember,
   canChangeRole,
+  canChat,
   canDeleteTenant,
   canDisconnectSource,
   canEraseUser,
@@ -17,7 +28,7 @@ import {
 } from './policy.ts';
 import { providerKeyBinding, sourceCredentialBinding } from './secrets.ts';
 import { ownerCount, providerKeyOf } from './state.ts';
-import type { ActiveTenant, CommandRejected, Members, SourceState, TenantEvent, TenantState } from './state.ts';
+import type { ActiveTenant, CommandRejected, ConversationState, Members, SourceState, TenantEvent, TenantState } from './state.ts';
 import type {
   AddMemberData,
   AuthorizeSourceQueryData,
@@ -54,6 +65,12 @@ export type DeleteProviderKey = Command<'DeleteProviderKey', DeleteProviderKeyDa
 export type RotateTenantKey = Command<'RotateTenantKey', RotateTenantKeyData>;
 export type EraseUser = Command<'EraseUser', EraseUserData>;
 export type ResealLegacySecret = Command<'ResealLegacySecret', ResealLegacySecretData>;
+export type StartConversation = Command<'StartConversation', StartConversationData>;
+export type ChatTurn = Command<'ChatTurn', ChatTurnData>;
+export type RecordAssistantReply = Command<'RecordAssistantReply', RecordAssistantReplyData>;
+export type DeleteConversation = Command<'DeleteConversation', DeleteConversationData>;
+export type StoreMemory = Command<'StoreMemory', StoreMemoryData>;
+export type ForgetMemory = Command<'ForgetMemory', ForgetMemoryData>;
 
 export type TenantCommand =
   | CreateTenant
@@ -70,7 +87,13 @@ export type TenantCommand =
   | DeleteProviderKey
   | RotateTenantKey
   | EraseUser
-  | ResealLegacySecret;
+  | ResealLegacySecret
+  | StartConversation
+  | ChatTurn
+  | RecordAssistantReply
+  | DeleteConversation
+  | StoreMemory
+  | ForgetMemory;
 export type TenantCommandType = TenantCommand['type'];
 
 export const TENANT_COMMAND_TYPES: readonly TenantCommandType[] = [
@@ -89,6 +112,12 @@ export const TENANT_COMMAND_TYPES: readonly TenantCommandType[] = [
   'RotateTenantKey',
   'EraseUser',
   'ResealLegacySecret',
+  'StartConversation',
+  'ChatTurn',
+  'RecordAssistantReply',
+  'DeleteConversation',
+  'StoreMemory',
+  'ForgetMemory',
 ];
 
 type TenantDecision = Decision<TenantEvent>;
@@ -125,6 +154,18 @@ export function decide(command: TenantCommand, state: TenantState): TenantDecisi
       return asActingMember(command, state, eraseUser);
     case 'ResealLegacySecret':
       return resealLegacySecret(command, state);
+    case 'StartConversation':
+      return asActingMember(command, state, startConversation);
+    case 'ChatTurn':
+      return asActingMember(command, state, chatTurn);
+    case 'RecordAssistantReply':
+      return recordAssistantReply(command, state);
+    case 'DeleteConversation':
+      return asActingMember(command, state, deleteConversation);
+    case 'StoreMemory':
+      return asActingMember(command, state, storeMemory);
+    case 'ForgetMemory':
+      return asActingMember(command, state, forgetMemory);
     default: {
       const unreachable: never = command;
       return unreachable;
@@ -387,6 +428,133 @@ function resealLegacySecret(command: ResealLegacySecret, state: TenantState): Te
   return refuse(RejectionCode.INVALID_PAYLOAD, `target ${target} needs its ${target === 'provider-key' ? 'provider' : 'sourceId'}`);
 }
 
+// Chat turns and memories (issue 7). A conversation or memory belongs to the user who started or
+// stored it: only they may write into, delete or forget it, whatever their role (no tenant owner
+// reads or removes another member's chat). NOT_CONVERSATION_OWNER and NOT_MEMORY_OWNER are
+// authorization refusals that need the target to exist, so the NOT_FOUND codes come first.
+// Content is an intake box, emitted as a PendingSecret bound to the user and the exact message,
+// reply or memory, with the limit the processor enforces once it has opened the box.
+
+function startConversation(command: StartConversation, tenant: ActiveTenant, actor: ActingMember): TenantDecision {
+  const { conversationId, model } = command.data;
+  if (!canChat(actor.role)) return refuse(RejectionCode.FORBIDDEN, `${article(actor.role)} ${actor.role} may not chat`);
+  if (tenant.conversations.has(conversationId)) {
+    return refuse(RejectionCode.CONVERSATION_EXISTS, `conversation "${conversationId}" already exists in this tenant`);
+  }
+  return accept({ type: 'ConversationStarted', data: { conversationId, userId: actor.userId, ...(model === undefined ? {} : { model }) } });
+}
+
+function chatTurn(command: ChatTurn, tenant: ActiveTenant, actor: ActingMember): TenantDecision {
+  const { conversationId, messageId, content } = command.data;
+  if (!canChat(actor.role)) return refuse(RejectionCode.FORBIDDEN, `${article(actor.role)} ${actor.role} may not chat`);
+  const found = ownConversation(tenant, conversationId, actor, 'write into');
+  if (!found.ok) return found.refusal;
+  if (found.conversation.messages.has(messageId)) {
+    return refuse(RejectionCode.MESSAGE_EXISTS, `message "${messageId}" already exists in this conversation`);
+  }
+  const userId = actor.userId;
+  const binding = chatMessageBinding(command.metadata.tenantId, userId, conversationId, messageId);
+  return accept({
+    type: 'ChatTurnRequested',
+    data: { conversationId, messageId, userId, bytes: 0, content: pendingSecret(content, binding, tenant, userId, MAX_MESSAGE_BYTES) },
+  });
+}
+
+/**
+ * The chat worker's outcome for one message: the reply, or why there is none. Only a service or
+ * the system may send it, at most once per message (REPLY_EXISTS makes the worker idempotent).
+ * `userId` names whose conversation it is; it must be the conversation's owner, still there.
+ */
+function recordAssistantReply(command: RecordAssistantReply, state: TenantState): TenantDecision {
+  if (state.status === 'deleted') return refuse(RejectionCode.TENANT_DELETED, 'tenant has been deleted');
+  if (state.status === 'absent') return refuse(RejectionCode.TENANT_NOT_FOUND, 'tenant does not exist');
+  const { actor, tenantId } = command.metadata;
+  if (actor.kind === 'user') return refuse(RejectionCode.FORBIDDEN, 'only a service or the system may record an assistant reply');
+  const { conversationId, userId, replyTo, content, model, inputTokens, outputTokens, stopReason, failure } = command.data;
+  const reply = content !== undefined && model !== undefined && inputTokens !== undefined && outputTokens !== undefined
+    ? { content, model, inputTokens, outputTokens }
+    : undefined;
+  // Unreachable through parse.ts; a command built in code is held to the same shape.
+  if ((failure === undefined) === (content === undefined) || (content !== undefined && reply === undefined)) {
+    return refuse(RejectionCode.INVALID_PAYLOAD, 'exactly one of "content" (with model and token counts) and "failure" is required');
+  }
+  if (state.erasedUsers.has(userId)) return refuse(RejectionCode.USER_ERASED, `"${userId}" was erased from this tenant`);
+  const conversation = liveConversation(state, conversationId);
+  if (conversation === undefined || conversation.userId !== userId) {
+    return refuse(RejectionCode.CONVERSATION_NOT_FOUND, `"${userId}" has no conversation "${conversationId}"`);
+  }
+  const status = conversation.messages.get(replyTo);
+  if (status === undefined) return refuse(RejectionCode.MESSAGE_NOT_FOUND, `no message "${replyTo}" in this conversation`);
+  if (status === 'answered') return refuse(RejectionCode.REPLY_EXISTS, `message "${replyTo}" already has its reply`);
+  if (failure !== undefined) return accept({ type: 'ChatTurnFailed', data: { conversationId, userId, replyTo, reason: failure } });
+  if (reply === undefined) return refuse(RejectionCode.INVALID_PAYLOAD, 'a reply needs content, model and token counts'); // checked above
+  const binding = chatReplyBinding(tenantId, userId, conversationId, replyTo);
+  return accept({
+    type: 'AssistantReplied',
+    data: {
+      conversationId,
+      userId,
+      replyTo,
+      bytes: 0,
+      content: pendingSecret(reply.content, binding, state, userId, MAX_REPLY_BYTES),
+      model: reply.model,
+      inputTokens: reply.inputTokens,
+      outputTokens: reply.outputTokens,
+      ...(stopReason === undefined ? {} : { stopReason }),
+    },
+  });
+}
+
+function deleteConversation(command: DeleteConversation, tenant: ActiveTenant, actor: ActingMember): TenantDecision {
+  const { conversationId } = command.data;
+  const found = ownConversation(tenant, conversationId, actor, 'delete');
+  if (!found.ok) return found.refusal;
+  return accept({ type: 'ConversationDeleted', data: { conversationId, userId: actor.userId } });
+}
+
+function storeMemory(command: StoreMemory, tenant: ActiveTenant, actor: ActingMember): TenantDecision {
+  const { memoryId, content } = command.data;
+  if (!canChat(actor.role)) return refuse(RejectionCode.FORBIDDEN, `${article(actor.role)} ${actor.role} may not store a memory`);
+  if (tenant.memories.has(memoryId)) return refuse(RejectionCode.MEMORY_EXISTS, `memory "${memoryId}" already exists in this tenant`);
+  const userId = actor.userId;
+  const binding = memoryBinding(command.metadata.tenantId, userId, memoryId);
+  return accept({
+    type: 'MemoryStored',
+    data: { memoryId, userId, bytes: 0, content: pendingSecret(content, binding, tenant, userId, MAX_MEMORY_BYTES) },
+  });
+}
+
+function forgetMemory(command: ForgetMemory, tenant: ActiveTenant, actor: ActingMember): TenantDecision {
+  const { memoryId } = command.data;
+  const memory = tenant.memories.get(memoryId);
+  if (memory === undefined || memory.forgotten) return refuse(RejectionCode.MEMORY_NOT_FOUND, `no memory "${memoryId}"`);
+  if (memory.userId !== actor.userId) return refuse(RejectionCode.NOT_MEMORY_OWNER, 'only the user who stored a memory may forget it');
+  return accept({ type: 'MemoryForgotten', data: { memoryId, userId: actor.userId } });
+}
+
+/** A conversation that was started and not deleted (nor its user erased). */
+function liveConversation(tenant: ActiveTenant, conversationId: string): ConversationState | undefined {
+  const conversation = tenant.conversations.get(conversationId);
+  return conversation?.deleted === false ? conversation : undefined;
+}
+
+/** A live conversation of the actor's: no role, not even the tenant's owner, stands in for ownership. */
+function ownConversation(
+  tenant: ActiveTenant,
+  conversationId: string,
+  actor: ActingMember,
+  verb: string,
+): { readonly ok: true; readonly conversation: ConversationState } | { readonly ok: false; readonly refusal: TenantDecision } {
+  const conversation = liveConversation(tenant, conversationId);
+  if (conversation === undefined) {
+    return { ok: false, refusal: refuse(RejectionCode.CONVERSATION_NOT_FOUND, `no conversation "${conversationId}"`) };
+  }
+  if (conversation.userId !== actor.userId) {
+    return { ok: false, refusal: refuse(RejectionCode.NOT_CONVERSATION_OWNER, `only the user who started a conversation may ${verb} it`) };
+  }
+  return { ok: true, conversation };
+}
+
 /** Unreachable through parse.ts; a command built in code is held to the same rule. */
 function exactlyOne(field: string, legacyField: string): TenantDecision {
   return refuse(RejectionCode.INVALID_PAYLOAD, `exactly one of "${field}" and "${legacyField}" is required`);
@@ -397,8 +565,9 @@ function alreadyResealed(version: number): TenantDecision {
 }
 
 /** What the processor needs to seal an intake box: the binding, and whose DEK at which version. */
-function pendingSecret(box: string, binding: SecretBinding, tenant: ActiveTenant, ownerId: string): PendingSecret {
-  return { pending: 'intake', box, binding, owner: { tenantId: binding.tenantId, userId: ownerId, keyVersion: tenant.keyVersion } };
+function pendingSecret(box: string, binding: SecretBinding, tenant: ActiveTenant, ownerId: string, maxBytes?: number): PendingSecret {
+  const owner = { tenantId: binding.tenantId, userId: ownerId, keyVersion: tenant.keyVersion };
+  return maxBytes === undefined ? { pending: 'intake', box, binding, owner } : { pending: 'intake', box, binding, owner, maxBytes };
 }
 
 /** The mask of a provider key imported in the legacy format, until it is re-sealed. */

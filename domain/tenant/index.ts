@@ -12,17 +12,23 @@ export type {
   AddMember,
   AuthorizeSourceQuery,
   ChangeRole,
+  ChatTurn,
   ConnectSource,
   CreateTenant,
+  DeleteConversation,
   DeleteProviderKey,
   DeleteTenant,
   DisconnectSource,
   EraseUser,
+  ForgetMemory,
+  RecordAssistantReply,
   RemoveMember,
   ResealLegacySecret,
   RotateProviderKey,
   RotateSourceCredential,
   RotateTenantKey,
+  StartConversation,
+  StoreMemory,
   StoreProviderKey,
   TenantCommand,
   TenantCommandType,
@@ -31,7 +37,14 @@ export { evolve, initialState, INITIAL_KEY_VERSION, ownerCount, providerKeyOf, T
 export type {
   ActiveTenant,
   AbsentTenant,
+  AssistantReplied,
+  ChatTurnFailed,
+  ChatTurnRequested,
   CommandRejected,
+  ConversationDeleted,
+  Conversations,
+  ConversationStarted,
+  ConversationState,
   DeletedTenant,
   LegacySecretResealed,
   MemberAdded,
@@ -39,6 +52,11 @@ export type {
   MemberRoleChanged,
   Members,
   Membership,
+  Memories,
+  MemoryForgotten,
+  MemoryState,
+  MemoryStored,
+  MessageStatus,
   ProviderKeyDeleted,
   ProviderKeyRotated,
   ProviderKeys,
@@ -69,8 +87,18 @@ export {
   SOURCE_CREDENTIAL_PURPOSE,
   sourceCredentialBinding,
 } from './secrets.ts';
+export {
+  CHAT_MESSAGE_PURPOSE,
+  CHAT_REPLY_PURPOSE,
+  chatMessageBinding,
+  chatReplyBinding,
+  MEMORY_PURPOSE,
+  memoryBinding,
+} from './chat-secrets.ts';
 export { PROVIDERS, ROLES, SOURCE_KINDS } from './types.ts';
 export type * from './types.ts';
+export { CHAT_FAILURE_REASONS, MAX_MEMORY_BYTES, MAX_MESSAGE_BYTES, MAX_REPLY_BYTES } from './chat-types.ts';
+export type * from './chat-types.ts';
 export type { Decider, Decision } from '../decider.ts';
 export { RejectionCode, REJECTION_CODES } from '../errors.ts';
 export type { Rejection } from '../errors.ts';

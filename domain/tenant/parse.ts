@@ -7,18 +7,30 @@ import type { ActorKind, CommandMetadata } from '../messages.ts';
 import {
   findShapeProblem,
   isCanonicalUuid,
+  isContentBox,
   isEmail,
   isIntakeBox,
   isIntegerInRange,
   isLegacySecret,
+  isModelName,
   isOneOf,
   isPlainObject,
   isPrincipalId,
   isReason,
   isSha256Hex,
   isSourceName,
+  isStopReason,
   isTenantName,
 } from '../validation.ts';
+import { CHAT_FAILURE_REASONS, MAX_MEMORY_BYTES, MAX_MESSAGE_BYTES, MAX_REPLY_BYTES } from './chat-types.ts';
+import type {
+  ChatTurnData,
+  DeleteConversationData,
+  ForgetMemoryData,
+  RecordAssistantReplyData,
+  StartConversationData,
+  StoreMemoryData,
+} from './chat-types.ts';
 import { TENANT_COMMAND_TYPES } from './decide.ts';
 import type { TenantCommand } from './decide.ts';
 import { PROVIDERS, ROLES, SOURCE_KINDS } from './types.ts';
@@ -50,8 +62,9 @@ const RESEAL_TARGETS: readonly ResealLegacySecretData['target'][] = ['provider-k
 
 export const MAX_QUERY_ROWS = 1_000_000;
 export const MAX_QUERY_BYTES = 104_857_600;
-/** Versions are Avro ints. */
+/** Versions and token counts are Avro ints. */
 const MAX_VERSION = 2_147_483_647;
+const MAX_TOKEN_COUNT = 2_147_483_647;
 
 export function parseTenantCommand(type: string, payload: unknown, metadata: CommandMetadata): ParseResult {
   if (!isOneOf(TENANT_COMMAND_TYPES, type)) {
@@ -91,6 +104,18 @@ export function parseTenantCommand(type: string, payload: unknown, metadata: Com
       return toCommand(parseEraseUser(payload), (data) => ({ type, data, metadata: meta }));
     case 'ResealLegacySecret':
       return toCommand(parseResealLegacySecret(payload), (data) => ({ type, data, metadata: meta }));
+    case 'StartConversation':
+      return toCommand(parseStartConversation(payload), (data) => ({ type, data, metadata: meta }));
+    case 'ChatTurn':
+      return toCommand(parseChatTurn(payload), (data) => ({ type, data, metadata: meta }));
+    case 'RecordAssistantReply':
+      return toCommand(parseRecordAssistantReply(payload), (data) => ({ type, data, metadata: meta }));
+    case 'DeleteConversation':
+      return toCommand(parseDeleteConversation(payload), (data) => ({ type, data, metadata: meta }));
+    case 'StoreMemory':
+      return toCommand(parseStoreMemory(payload), (data) => ({ type, data, metadata: meta }));
+    case 'ForgetMemory':
+      return toCommand(parseForgetMemory(payload), (data) => ({ type, data, metadata: meta }));
   }
 }
 
@@ -332,4 +357,83 @@ function parseResealLegacySecret(payload: unknown): Parsed<ResealLegacySecretDat
   if (!isIntegerInRange(version, 1, MAX_VERSION)) return invalidField(RejectionCode.INVALID_VERSION, 'version');
   if (!isIntakeBox(secret)) return invalidField(RejectionCode.INVALID_SECRET, 'secret');
   return { ok: true, value: { target, userId, ...subject, version, secret } };
+}
+
+// Chat turns and memories (issue 7). Ids are canonical UUIDs; content is an intake box, sized
+// for the content's limit (the processor checks the exact length once it has opened the box).
+
+function parseStartConversation(payload: unknown): Parsed<StartConversationData> {
+  const shape = parseShape(payload, ['conversationId'], ['model']);
+  if (!shape.ok) return shape;
+  const { conversationId, model } = shape.value;
+  if (!isCanonicalUuid(conversationId)) return invalidField(RejectionCode.INVALID_CONVERSATION_ID, 'conversationId');
+  if (model !== undefined && !isModelName(model)) return invalidField(RejectionCode.INVALID_MODEL, 'model');
+  return { ok: true, value: model === undefined ? { conversationId } : { conversationId, model } };
+}
+
+function parseChatTurn(payload: unknown): Parsed<ChatTurnData> {
+  const shape = parseShape(payload, ['conversationId', 'messageId', 'content'], []);
+  if (!shape.ok) return shape;
+  const { conversationId, messageId, content } = shape.value;
+  if (!isCanonicalUuid(conversationId)) return invalidField(RejectionCode.INVALID_CONVERSATION_ID, 'conversationId');
+  if (!isCanonicalUuid(messageId)) return invalidField(RejectionCode.INVALID_MESSAGE_ID, 'messageId');
+  if (!isContentBox(content, MAX_MESSAGE_BYTES)) return invalidField(RejectionCode.INVALID_CONTENT, 'content');
+  return { ok: true, value: { conversationId, messageId, content } };
+}
+
+const REPLY_FIELDS = ['model', 'inputTokens', 'outputTokens'] as const;
+
+/**
+ * A reply or a failure, never both: `content` comes with `model`, `inputTokens` and
+ * `outputTokens` (and maybe `stopReason`); `failure` comes alone. Shape first, then the values
+ * in declaration order.
+ */
+function parseRecordAssistantReply(payload: unknown): Parsed<RecordAssistantReplyData> {
+  const shape = parseShape(payload, ['conversationId', 'userId', 'replyTo'], ['content', ...REPLY_FIELDS, 'stopReason', 'failure']);
+  if (!shape.ok) return shape;
+  const notOne = exactlyOneOf(shape.value, 'content', 'failure');
+  if (notOne !== undefined) return notOne;
+  const isReply = shape.value.content !== undefined;
+  for (const field of isReply ? REPLY_FIELDS : [...REPLY_FIELDS, 'stopReason']) {
+    const present = shape.value[field] !== undefined;
+    if (isReply && !present) return refused(RejectionCode.INVALID_PAYLOAD, `missing field "${field}" (a reply)`);
+    if (!isReply && present) return refused(RejectionCode.INVALID_PAYLOAD, `unknown field "${field}" (a failure)`);
+  }
+  const { conversationId, userId, replyTo, content, model, inputTokens, outputTokens, stopReason, failure } = shape.value;
+  if (!isCanonicalUuid(conversationId)) return invalidField(RejectionCode.INVALID_CONVERSATION_ID, 'conversationId');
+  if (!isPrincipalId(userId)) return invalidField(RejectionCode.INVALID_USER_ID, 'userId');
+  if (!isCanonicalUuid(replyTo)) return invalidField(RejectionCode.INVALID_MESSAGE_ID, 'replyTo');
+  const head = { conversationId, userId, replyTo };
+  if (!isReply) {
+    return isOneOf(CHAT_FAILURE_REASONS, failure) ? { ok: true, value: { ...head, failure } } : invalidField(RejectionCode.INVALID_FAILURE_REASON, 'failure');
+  }
+  if (!isContentBox(content, MAX_REPLY_BYTES)) return invalidField(RejectionCode.INVALID_CONTENT, 'content');
+  if (!isModelName(model)) return invalidField(RejectionCode.INVALID_MODEL, 'model');
+  if (!isIntegerInRange(inputTokens, 0, MAX_TOKEN_COUNT)) return invalidField(RejectionCode.INVALID_TOKEN_COUNT, 'inputTokens');
+  if (!isIntegerInRange(outputTokens, 0, MAX_TOKEN_COUNT)) return invalidField(RejectionCode.INVALID_TOKEN_COUNT, 'outputTokens');
+  if (stopReason !== undefined && !isStopReason(stopReason)) return invalidField(RejectionCode.INVALID_STOP_REASON, 'stopReason');
+  return { ok: true, value: { ...head, content, model, inputTokens, outputTokens, ...(stopReason === undefined ? {} : { stopReason }) } };
+}
+
+function parseDeleteConversation(payload: unknown): Parsed<DeleteConversationData> {
+  const shape = parseShape(payload, ['conversationId'], []);
+  if (!shape.ok) return shape;
+  const { conversationId } = shape.value;
+  return isCanonicalUuid(conversationId) ? { ok: true, value: { conversationId } } : invalidField(RejectionCode.INVALID_CONVERSATION_ID, 'conversationId');
+}
+
+function parseStoreMemory(payload: unknown): Parsed<StoreMemoryData> {
+  const shape = parseShape(payload, ['memoryId', 'content'], []);
+  if (!shape.ok) return shape;
+  const { memoryId, content } = shape.value;
+  if (!isCanonicalUuid(memoryId)) return invalidField(RejectionCode.INVALID_MEMORY_ID, 'memoryId');
+  if (!isContentBox(content, MAX_MEMORY_BYTES)) return invalidField(RejectionCode.INVALID_CONTENT, 'content');
+  return { ok: true, value: { memoryId, content } };
+}
+
+function parseForgetMemory(payload: unknown): Parsed<ForgetMemoryData> {
+  const shape = parseShape(payload, ['memoryId'], []);
+  if (!shape.ok) return shape;
+  const { memoryId } = shape.value;
+  return isCanonicalUuid(memoryId) ? { ok: true, value: { memoryId } } : invalidField(RejectionCode.INVALID_MEMORY_ID, 'memoryId');
 }

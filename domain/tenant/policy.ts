@@ -49,3 +49,9 @@ export function canRotateTenantKey(actor: Role): boolean {
 export function canEraseUser(actor: Role, target: Role | undefined, isSelf: boolean): boolean {
   return isSelf || mayManage(actor, target);
 }
+
+/** Chatting and storing memories writes in the tenant: everyone but viewers. What a user has
+ * written (conversations, memories) only they may use, delete or forget, whatever their role. */
+export function canChat(actor: Role): boolean {
+  return actor !== 'viewer';
+}

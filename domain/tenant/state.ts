@@ -1,8 +1,18 @@
 // Tenant events, the state they build, and `evolve`. The processor keeps one TenantState per
 // tenant in memory, so state holds only what `decide` needs: status, name, members, the tenant's
 // key version, and for each source and provider key who owns it, its version and whether it is
-// still a legacy value. Never a secret, sealed or not.
+// still a legacy value; for each conversation and memory whose it is and (conversations) which
+// messages await a reply. Never a secret or any content, sealed or not.
 import type { DomainEvent } from '../messages.ts';
+import type {
+  AssistantRepliedData,
+  ChatTurnFailedData,
+  ChatTurnRequestedData,
+  ConversationDeletedData,
+  ConversationStartedData,
+  MemoryForgottenData,
+  MemoryStoredData,
+} from './chat-types.ts';
 import type {
   CommandRejectedData,
   LegacySecretResealedData,
@@ -41,6 +51,13 @@ export type ProviderKeyDeleted = DomainEvent<'ProviderKeyDeleted', ProviderKeyDe
 export type TenantKeyRotated = DomainEvent<'TenantKeyRotated', TenantKeyRotatedData>;
 export type UserErased = DomainEvent<'UserErased', UserErasedData>;
 export type LegacySecretResealed = DomainEvent<'LegacySecretResealed', LegacySecretResealedData>;
+export type ConversationStarted = DomainEvent<'ConversationStarted', ConversationStartedData>;
+export type ChatTurnRequested = DomainEvent<'ChatTurnRequested', ChatTurnRequestedData>;
+export type AssistantReplied = DomainEvent<'AssistantReplied', AssistantRepliedData>;
+export type ChatTurnFailed = DomainEvent<'ChatTurnFailed', ChatTurnFailedData>;
+export type ConversationDeleted = DomainEvent<'ConversationDeleted', ConversationDeletedData>;
+export type MemoryStored = DomainEvent<'MemoryStored', MemoryStoredData>;
+export type MemoryForgotten = DomainEvent<'MemoryForgotten', MemoryForgottenData>;
 
 export type TenantEvent =
   | TenantCreated
@@ -58,7 +75,14 @@ export type TenantEvent =
   | ProviderKeyDeleted
   | TenantKeyRotated
   | UserErased
-  | LegacySecretResealed;
+  | LegacySecretResealed
+  | ConversationStarted
+  | ChatTurnRequested
+  | AssistantReplied
+  | ChatTurnFailed
+  | ConversationDeleted
+  | MemoryStored
+  | MemoryForgotten;
 
 export type TenantEventType = TenantEvent['type'];
 
@@ -80,6 +104,13 @@ const EVENT_TYPES: Readonly<Record<TenantEventType, true>> = {
   TenantKeyRotated: true,
   UserErased: true,
   LegacySecretResealed: true,
+  ConversationStarted: true,
+  ChatTurnRequested: true,
+  AssistantReplied: true,
+  ChatTurnFailed: true,
+  ConversationDeleted: true,
+  MemoryStored: true,
+  MemoryForgotten: true,
 };
 
 /** Every event type `evolve` applies: what a rebuild from the log must feed it. */
@@ -114,6 +145,29 @@ export interface ProviderKeyState {
 /** userId → provider → key; a user without keys has no entry. */
 export type ProviderKeys = ReadonlyMap<string, ReadonlyMap<Provider, ProviderKeyState>>;
 
+/** A message awaits its reply ('pending') or has had its one outcome, a reply or a failure ('answered'). */
+export type MessageStatus = 'pending' | 'answered';
+
+/**
+ * A conversation ever started in this tenant. Deleted ones stay (without their messages), so
+ * their ids are never reused; a message id is unique within its conversation.
+ */
+export interface ConversationState {
+  readonly userId: string;
+  readonly deleted: boolean;
+  readonly messages: ReadonlyMap<string, MessageStatus>;
+}
+
+export type Conversations = ReadonlyMap<string, ConversationState>;
+
+/** A memory ever stored in this tenant. Forgotten ones stay, so their ids are never reused. */
+export interface MemoryState {
+  readonly userId: string;
+  readonly forgotten: boolean;
+}
+
+export type Memories = ReadonlyMap<string, MemoryState>;
+
 export type AbsentTenant = { readonly status: 'absent' };
 export type ActiveTenant = {
   readonly status: 'active';
@@ -125,6 +179,8 @@ export type ActiveTenant = {
   readonly providerKeys: ProviderKeys;
   /** Users erased from this tenant: they can never be added again. */
   readonly erasedUsers: ReadonlySet<string>;
+  readonly conversations: Conversations;
+  readonly memories: Memories;
 };
 // A deleted tenant keeps nothing: every command on it is refused, and its id is never reused.
 export type DeletedTenant = { readonly status: 'deleted' };
@@ -189,6 +245,17 @@ export function evolve(state: TenantState, event: TenantEvent): TenantState {
     case 'LegacySecretResealed':
       if (state.status !== 'active') return state;
       return legacySecretResealed(state, event.data);
+    case 'ConversationStarted':
+    case 'ChatTurnRequested':
+    case 'AssistantReplied':
+    case 'ChatTurnFailed':
+    case 'ConversationDeleted':
+      if (state.status !== 'active') return state;
+      return { ...state, conversations: evolveConversations(state.conversations, event) };
+    case 'MemoryStored':
+    case 'MemoryForgotten':
+      if (state.status !== 'active') return state;
+      return { ...state, memories: evolveMemories(state.memories, event) };
     default: {
       const unreachable: never = event;
       return unreachable;
@@ -205,6 +272,8 @@ function tenantCreated({ name, owner }: TenantCreatedData): ActiveTenant {
     sources: new Map(),
     providerKeys: new Map(),
     erasedUsers: new Set(),
+    conversations: new Map(),
+    memories: new Map(),
   };
 }
 
@@ -262,7 +331,10 @@ function evolveProviderKeys(keys: ProviderKeys, event: ProviderKeyStored | Provi
   return next;
 }
 
-/** Erasure: the membership goes, the user's sources are disconnected (ids stay used), their keys go. */
+/**
+ * Erasure: the membership goes, the user's sources are disconnected, their keys go, their
+ * conversations are deleted (messages and all) and their memories forgotten. Every id stays used.
+ */
 function userErased(tenant: ActiveTenant, userId: string): ActiveTenant {
   const members = new Map(tenant.members);
   members.delete(userId);
@@ -272,7 +344,61 @@ function userErased(tenant: ActiveTenant, userId: string): ActiveTenant {
   }
   const providerKeys = new Map(tenant.providerKeys);
   providerKeys.delete(userId);
-  return { ...tenant, members, sources, providerKeys, erasedUsers: new Set(tenant.erasedUsers).add(userId) };
+  const conversations = new Map(tenant.conversations);
+  for (const [conversationId, conversation] of tenant.conversations) {
+    if (conversation.userId === userId && !conversation.deleted) conversations.set(conversationId, deletedConversation(userId));
+  }
+  const memories = new Map(tenant.memories);
+  for (const [memoryId, memory] of tenant.memories) {
+    if (memory.userId === userId && !memory.forgotten) memories.set(memoryId, { userId, forgotten: true });
+  }
+  return { ...tenant, members, sources, providerKeys, conversations, memories, erasedUsers: new Set(tenant.erasedUsers).add(userId) };
+}
+
+const NO_MESSAGES: ReadonlyMap<string, MessageStatus> = new Map();
+
+/** What stays of a deleted conversation: whose it was, so its id is never reused. */
+function deletedConversation(userId: string): ConversationState {
+  return { userId, deleted: true, messages: NO_MESSAGES };
+}
+
+type ConversationEvent = ConversationStarted | ChatTurnRequested | AssistantReplied | ChatTurnFailed | ConversationDeleted;
+
+function evolveConversations(conversations: Conversations, event: ConversationEvent): Conversations {
+  const { conversationId, userId } = event.data;
+  const conversation = conversations.get(conversationId);
+  if (event.type === 'ConversationStarted') {
+    if (conversation !== undefined) return conversations; // ids are never reused
+    return new Map(conversations).set(conversationId, { userId, deleted: false, messages: NO_MESSAGES });
+  }
+  if (conversation === undefined || conversation.deleted || conversation.userId !== userId) return conversations;
+  let next: ConversationState;
+  switch (event.type) {
+    case 'ChatTurnRequested':
+      if (conversation.messages.has(event.data.messageId)) return conversations;
+      next = { ...conversation, messages: new Map(conversation.messages).set(event.data.messageId, 'pending') };
+      break;
+    case 'AssistantReplied':
+    case 'ChatTurnFailed':
+      if (conversation.messages.get(event.data.replyTo) !== 'pending') return conversations;
+      next = { ...conversation, messages: new Map(conversation.messages).set(event.data.replyTo, 'answered') };
+      break;
+    case 'ConversationDeleted':
+      next = deletedConversation(conversation.userId);
+      break;
+  }
+  return new Map(conversations).set(conversationId, next);
+}
+
+function evolveMemories(memories: Memories, event: MemoryStored | MemoryForgotten): Memories {
+  const { memoryId, userId } = event.data;
+  const memory = memories.get(memoryId);
+  if (event.type === 'MemoryStored') {
+    if (memory !== undefined) return memories; // ids are never reused
+    return new Map(memories).set(memoryId, { userId, forgotten: false });
+  }
+  if (memory === undefined || memory.forgotten || memory.userId !== userId) return memories;
+  return new Map(memories).set(memoryId, { userId, forgotten: true });
 }
 
 /** The value at `version` is now sealed (v2): the version stays, the legacy flag goes. */

@@ -61,6 +61,8 @@ export interface PendingSecret {
   readonly box: string;
   readonly binding: SecretBinding;
   readonly owner: SecretOwner;
+  /** The most plaintext bytes the box may hold (chat content); the processor refuses more (MESSAGE_TOO_LONG). */
+  readonly maxBytes?: number;
 }
 
 export type SecretSlot = SealedSecret | PendingSecret;

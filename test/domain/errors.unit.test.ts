@@ -8,8 +8,8 @@ describe('rejection codes', () => {
   it('are SCREAMING_SNAKE_CASE', () => {
     for (const code of REJECTION_CODES) expect(code).toMatch(/^[A-Z]+(_[A-Z]+)*$/);
   });
-  it('mark exactly NOT_A_MEMBER, FORBIDDEN and NOT_SOURCE_OWNER as authorization refusals', () => {
-    expect(REJECTION_CODES.filter(isAuthorizationCode)).toStrictEqual(['NOT_A_MEMBER', 'FORBIDDEN', 'NOT_SOURCE_OWNER']);
+  it('mark exactly NOT_A_MEMBER, FORBIDDEN and the NOT_*_OWNER codes as authorization refusals', () => {
+    expect(REJECTION_CODES.filter(isAuthorizationCode)).toStrictEqual(['NOT_A_MEMBER', 'FORBIDDEN', 'NOT_SOURCE_OWNER', 'NOT_CONVERSATION_OWNER', 'NOT_MEMORY_OWNER']);
   });
 });
 
@@ -19,5 +19,8 @@ describe('rejection()', () => {
     expect(rejection('LAST_OWNER', 'no')).toStrictEqual({ code: 'LAST_OWNER', message: 'no', authorization: false });
     expect(rejection('NOT_SOURCE_OWNER', 'no')).toStrictEqual({ code: 'NOT_SOURCE_OWNER', message: 'no', authorization: true });
     expect(rejection('LEGACY_ALREADY_RESEALED', 'no')).toStrictEqual({ code: 'LEGACY_ALREADY_RESEALED', message: 'no', authorization: false });
+    expect(rejection('NOT_CONVERSATION_OWNER', 'no')).toStrictEqual({ code: 'NOT_CONVERSATION_OWNER', message: 'no', authorization: true });
+    expect(rejection('NOT_MEMORY_OWNER', 'no')).toStrictEqual({ code: 'NOT_MEMORY_OWNER', message: 'no', authorization: true });
+    expect(rejection('REPLY_EXISTS', 'no')).toStrictEqual({ code: 'REPLY_EXISTS', message: 'no', authorization: false });
   });
 });

@@ -1,6 +1,7 @@
 // Builders for tenant commands and events, so specs show only what matters to each rule.
 import type { Actor, CommandMetadata } from '../../domain/messages.ts';
 import type {
+  ChatFailureReason,
   PendingSecret,
   Provider,
   Role,
@@ -150,4 +151,59 @@ export const pending = (box: string, binding: SecretBinding, userId: string, key
   box,
   binding,
   owner: { tenantId: TENANT_ID, userId, keyVersion },
+});
+
+// Chat turns and memories (issue 7).
+export const CONV_A = '2c000000-0000-4000-8000-00000000000a';
+export const CONV_B = '2c000000-0000-4000-8000-00000000000b';
+export const MSG_1 = '2d000000-0000-4000-8000-000000000001';
+export const MSG_2 = '2d000000-0000-4000-8000-000000000002';
+export const MEMORY_A = '2e000000-0000-4000-8000-00000000000a';
+export const MEMORY_B = '2e000000-0000-4000-8000-00000000000b';
+
+export const startConversation = (actor: Actor, conversationId: string, model?: string): TenantCommand =>
+  command('StartConversation', actor, model === undefined ? { conversationId } : { conversationId, model });
+export const chatTurn = (actor: Actor, conversationId: string, messageId: string, content = BOX): TenantCommand =>
+  command('ChatTurn', actor, { conversationId, messageId, content });
+export const recordReply = (
+  actor: Actor,
+  userId: string,
+  conversationId: string,
+  replyTo: string,
+  more: Partial<Payload<'RecordAssistantReply'>> = {},
+): TenantCommand =>
+  command('RecordAssistantReply', actor, { conversationId, userId, replyTo, content: BOX_2, model: 'claude-sonnet-4-5', inputTokens: 120, outputTokens: 45, ...more });
+export const recordFailure = (actor: Actor, userId: string, conversationId: string, replyTo: string, failure: ChatFailureReason = 'RATE_LIMITED'): TenantCommand =>
+  command('RecordAssistantReply', actor, { conversationId, userId, replyTo, failure });
+export const deleteConversation = (actor: Actor, conversationId: string): TenantCommand => command('DeleteConversation', actor, { conversationId });
+export const storeMemory = (actor: Actor, memoryId: string, content = BOX): TenantCommand => command('StoreMemory', actor, { memoryId, content });
+export const forgetMemory = (actor: Actor, memoryId: string): TenantCommand => command('ForgetMemory', actor, { memoryId });
+
+export const conversationStarted = (userId: string, conversationId: string, model?: string): TenantEvent => ({
+  type: 'ConversationStarted',
+  data: model === undefined ? { conversationId, userId } : { conversationId, userId, model },
+});
+export const chatTurnRequested = (userId: string, conversationId: string, messageId: string, bytes = 42): TenantEvent => ({
+  type: 'ChatTurnRequested',
+  data: { conversationId, messageId, userId, bytes, content: sealed(userId) },
+});
+export const assistantReplied = (userId: string, conversationId: string, replyTo: string): TenantEvent => ({
+  type: 'AssistantReplied',
+  data: { conversationId, userId, replyTo, bytes: 120, content: sealed(userId), model: 'claude-sonnet-4-5', inputTokens: 120, outputTokens: 45, stopReason: 'end_turn' },
+});
+export const chatTurnFailed = (userId: string, conversationId: string, replyTo: string, reason: ChatFailureReason = 'TIMEOUT'): TenantEvent => ({
+  type: 'ChatTurnFailed',
+  data: { conversationId, userId, replyTo, reason },
+});
+export const conversationDeleted = (userId: string, conversationId: string): TenantEvent => ({ type: 'ConversationDeleted', data: { conversationId, userId } });
+export const memoryStored = (userId: string, memoryId: string, bytes = 27): TenantEvent => ({
+  type: 'MemoryStored',
+  data: { memoryId, userId, bytes, content: sealed(userId) },
+});
+export const memoryForgotten = (userId: string, memoryId: string): TenantEvent => ({ type: 'MemoryForgotten', data: { memoryId, userId } });
+
+/** The PendingSecret `decide` emits for chat content: with its limit. */
+export const pendingContent = (box: string, binding: SecretBinding, userId: string, maxBytes: number, keyVersion = 1): PendingSecret => ({
+  ...pending(box, binding, userId, keyVersion),
+  maxBytes,
 });

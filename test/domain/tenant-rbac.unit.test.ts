@@ -8,18 +8,27 @@ import { tenantDecider } from '../../domain/tenant/index.ts';
 import type { RejectionCode, TenantCommand, TenantEvent } from '../../domain/tenant/index.ts';
 import {
   addMember,
+  assistantReplied,
   authorizeSourceQuery,
   changeRole,
+  chatTurn,
+  chatTurnRequested,
   connectSource,
+  conversationStarted,
   createTenant,
+  deleteConversation,
   deleteProviderKey,
   deleteTenant,
   disconnectSource,
   eraseUser,
+  forgetMemory,
   memberAdded,
   memberRoleChanged,
+  memoryStored,
   providerKeyResealed,
   providerKeyStored,
+  recordFailure,
+  recordReply,
   removeMember,
   resealProviderKey,
   resealSourceCredential,
@@ -28,6 +37,8 @@ import {
   rotateTenantKey,
   service,
   sourceConnected,
+  startConversation,
+  storeMemory,
   storeProviderKey,
   system,
   tenantCreated,
@@ -76,6 +87,38 @@ const VAULT_TENANT: readonly TenantEvent[] = [
   providerKeyResealed('max', 'mistral', 1),
   sourceConnected('max', MAX_LEGACY_SOURCE, true),
   memberAdded('ed', 'member'),
+  userErased('ed'),
+];
+
+// The same team again, where the owner, admin, member and viewer (a member until demoted) each
+// started a conversation (one message awaiting its reply) and stored a memory; "another member"
+// (max) has a conversation with a pending and an answered message, and a memory; and a member
+// (ed) who had a conversation was erased.
+const chatId = (kind: string, n: number): string => `${kind}000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+const CONVERSATIONS: Readonly<Record<string, string>> = {
+  alice: chatId('2c', 1), adam: chatId('2c', 2), mia: chatId('2c', 3), vic: chatId('2c', 4), max: chatId('2c', 5), ed: chatId('2c', 6),
+};
+const MEMORIES: Readonly<Record<string, string>> = { alice: chatId('2e', 1), adam: chatId('2e', 2), mia: chatId('2e', 3), vic: chatId('2e', 4), max: chatId('2e', 5) };
+const ASKED = chatId('2d', 1);
+const ANSWERED = chatId('2d', 2);
+const NEW_ID = chatId('2f', 0xff);
+const UNKNOWN_ID = chatId('2f', 0xdead);
+const conversationOf = (actor: Actor): string => CONVERSATIONS[actor.id] ?? UNKNOWN_ID;
+const memoryOf = (actor: Actor): string => MEMORIES[actor.id] ?? UNKNOWN_ID;
+const CHAT_TENANT: readonly TenantEvent[] = [
+  ...TENANT.slice(0, -1),
+  memberAdded('vic', 'member'),
+  ...['alice', 'adam', 'mia', 'vic', 'max'].flatMap((id) => [
+    conversationStarted(id, CONVERSATIONS[id]!),
+    chatTurnRequested(id, CONVERSATIONS[id]!, ASKED),
+    memoryStored(id, MEMORIES[id]!),
+  ]),
+  memberRoleChanged('vic', 'member', 'viewer'),
+  chatTurnRequested('max', CONVERSATIONS['max']!, ANSWERED),
+  assistantReplied('max', CONVERSATIONS['max']!, ANSWERED),
+  memberAdded('ed', 'member'),
+  conversationStarted('ed', CONVERSATIONS['ed']!),
+  chatTurnRequested('ed', CONVERSATIONS['ed']!, ASKED),
   userErased('ed'),
 ];
 
@@ -171,6 +214,33 @@ const VAULT_MATRIX: readonly Row[] = [
   row((a) => resealSourceCredential(a, 'max', MAX_LEGACY_SOURCE, 1), "a member's legacy source credential", [FORBID, FORBID, FORBID, FORBID, FORBID, RESEALED, RESEALED]),
 ];
 
+const NO_CONV = 'CONVERSATION_NOT_FOUND', NOT_YOURS = 'NOT_CONVERSATION_OWNER', STARTED = 'ConversationStarted', ASKED_EV = 'ChatTurnRequested';
+
+// prettier-ignore
+const CHAT_MATRIX: readonly Row[] = [
+  //                                                                                owner       admin       member     viewer     non-member  service     system
+  row((a) => startConversation(a, NEW_ID),                 'a new conversation id',    [STARTED,   STARTED,    STARTED,   FORBID,    NOT_IN,     NOT_IN,     NOT_IN]),
+  row((a) => startConversation(a, CONVERSATIONS['max']!),  "another member's conversation id", ['CONVERSATION_EXISTS', 'CONVERSATION_EXISTS', 'CONVERSATION_EXISTS', FORBID, NOT_IN, NOT_IN, NOT_IN]),
+  row((a) => startConversation(a, CONVERSATIONS['ed']!),   "an erased user's conversation id", ['CONVERSATION_EXISTS', 'CONVERSATION_EXISTS', 'CONVERSATION_EXISTS', FORBID, NOT_IN, NOT_IN, NOT_IN]),
+  row((a) => chatTurn(a, conversationOf(a), NEW_ID),       'own conversation, a new message', [ASKED_EV, ASKED_EV, ASKED_EV, FORBID,  NOT_IN,     NOT_IN,     NOT_IN]),
+  row((a) => chatTurn(a, conversationOf(a), ASKED),        'own conversation, a used message id', ['MESSAGE_EXISTS', 'MESSAGE_EXISTS', 'MESSAGE_EXISTS', FORBID, NOT_IN, NOT_IN, NOT_IN]),
+  row((a) => chatTurn(a, CONVERSATIONS['max']!, NEW_ID),   "another member's conversation", [NOT_YOURS, NOT_YOURS, NOT_YOURS, FORBID, NOT_IN,     NOT_IN,     NOT_IN]),
+  row((a) => chatTurn(a, UNKNOWN_ID, NEW_ID),              'an unknown conversation',  [NO_CONV,   NO_CONV,    NO_CONV,   FORBID,    NOT_IN,     NOT_IN,     NOT_IN]),
+  row((a) => deleteConversation(a, conversationOf(a)),     'own conversation',         ['ConversationDeleted', 'ConversationDeleted', 'ConversationDeleted', 'ConversationDeleted', NOT_IN, NOT_IN, NOT_IN]),
+  row((a) => deleteConversation(a, CONVERSATIONS['max']!), "another member's conversation", [NOT_YOURS, NOT_YOURS, NOT_YOURS, NOT_YOURS, NOT_IN,  NOT_IN,     NOT_IN]),
+  row((a) => deleteConversation(a, CONVERSATIONS['ed']!),  "an erased user's conversation", [NO_CONV, NO_CONV,    NO_CONV,   NO_CONV,   NOT_IN,     NOT_IN,     NOT_IN]),
+  row((a) => recordReply(a, 'max', CONVERSATIONS['max']!, ASKED), "a member's pending message, a reply", [FORBID, FORBID, FORBID, FORBID, FORBID,   'AssistantReplied', 'AssistantReplied']),
+  row((a) => recordFailure(a, 'max', CONVERSATIONS['max']!, ASKED), "a member's pending message, a failure", [FORBID, FORBID, FORBID, FORBID, FORBID, 'ChatTurnFailed', 'ChatTurnFailed']),
+  row((a) => recordReply(a, 'max', CONVERSATIONS['max']!, ANSWERED), "a member's answered message", [FORBID, FORBID, FORBID, FORBID, FORBID,      'REPLY_EXISTS', 'REPLY_EXISTS']),
+  row((a) => recordReply(a, 'mia', CONVERSATIONS['max']!, ASKED), "a member's message, named as another's", [FORBID, FORBID, FORBID, FORBID, FORBID, NO_CONV, NO_CONV]),
+  row((a) => recordReply(a, 'ed', CONVERSATIONS['ed']!, ASKED), "an erased user's message", [FORBID, FORBID, FORBID, FORBID, FORBID,          ERASED,     ERASED]),
+  row((a) => storeMemory(a, NEW_ID),                       'a new memory id',          ['MemoryStored', 'MemoryStored', 'MemoryStored', FORBID, NOT_IN, NOT_IN, NOT_IN]),
+  row((a) => storeMemory(a, MEMORIES['max']!),             "another member's memory id", ['MEMORY_EXISTS', 'MEMORY_EXISTS', 'MEMORY_EXISTS', FORBID, NOT_IN, NOT_IN, NOT_IN]),
+  row((a) => forgetMemory(a, memoryOf(a)),                 'own memory',               ['MemoryForgotten', 'MemoryForgotten', 'MemoryForgotten', 'MemoryForgotten', NOT_IN, NOT_IN, NOT_IN]),
+  row((a) => forgetMemory(a, MEMORIES['max']!),            "another member's memory",  ['NOT_MEMORY_OWNER', 'NOT_MEMORY_OWNER', 'NOT_MEMORY_OWNER', 'NOT_MEMORY_OWNER', NOT_IN, NOT_IN, NOT_IN]),
+  row((a) => forgetMemory(a, UNKNOWN_ID),                  'an unknown memory',        ['MEMORY_NOT_FOUND', 'MEMORY_NOT_FOUND', 'MEMORY_NOT_FOUND', 'MEMORY_NOT_FOUND', NOT_IN, NOT_IN, NOT_IN]),
+];
+
 // On an absent tenant only CreateTenant can succeed.
 // prettier-ignore
 const CREATE_MATRIX: readonly Row[] = [
@@ -207,7 +277,7 @@ function casesOf(matrix: readonly Row[], actors: Record<string, Actor>) {
 describe('RBAC matrix', () => {
   describe('when the tenant exists with two owners, two admins, two members and a viewer', () => {
     it('has one cell per actor in every row', () => {
-      for (const r of [...MATRIX, ...VAULT_MATRIX]) expect([r.target, r.expected.length]).toStrictEqual([r.target, Object.keys(ACTORS).length]);
+      for (const r of [...MATRIX, ...VAULT_MATRIX, ...CHAT_MATRIX]) expect([r.target, r.expected.length]).toStrictEqual([r.target, Object.keys(ACTORS).length]);
       for (const r of CREATE_MATRIX) expect([r.target, r.expected.length]).toStrictEqual([r.target, Object.keys(CREATE_ACTORS).length]);
     });
     it.each(casesOf(MATRIX, ACTORS))('$name: $what → $expected', ({ command, expected }) => {
@@ -217,6 +287,11 @@ describe('RBAC matrix', () => {
   describe('when the same tenant has sources, provider keys and an erased user', () => {
     it.each(casesOf(VAULT_MATRIX, ACTORS))('$name: $what → $expected', ({ command, expected }) => {
       expect(outcomeOf(command, VAULT_TENANT)).toBe(expected);
+    });
+  });
+  describe('when the same tenant has conversations, memories and an erased user', () => {
+    it.each(casesOf(CHAT_MATRIX, ACTORS))('$name: $what → $expected', ({ command, expected }) => {
+      expect(outcomeOf(command, CHAT_TENANT)).toBe(expected);
     });
   });
   describe('when the tenant is absent', () => {
@@ -229,6 +304,7 @@ describe('RBAC matrix', () => {
       const readme = readFileSync(new URL('../../domain/tenant/README.md', import.meta.url), 'utf8');
       expect(readme).toContain(renderMarkdown(MATRIX, ACTORS));
       expect(readme).toContain(renderMarkdown(VAULT_MATRIX, ACTORS));
+      expect(readme).toContain(renderMarkdown(CHAT_MATRIX, ACTORS));
       expect(readme).toContain(renderMarkdown(CREATE_MATRIX, CREATE_ACTORS));
     });
   });

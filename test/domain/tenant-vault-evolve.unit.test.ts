@@ -166,9 +166,10 @@ describe('evolve (vault events)', () => {
 });
 
 describe('TENANT_EVENT_TYPES', () => {
-  it('lists every event type evolve applies, vault events included', () => {
+  it('lists every event type evolve applies, vault and chat events included', () => {
     expect([...TENANT_EVENT_TYPES].sort()).toStrictEqual([
-      'CommandRejected', 'LegacySecretResealed', 'MemberAdded', 'MemberRemoved', 'MemberRoleChanged', 'ProviderKeyDeleted',
+      'AssistantReplied', 'ChatTurnFailed', 'ChatTurnRequested', 'CommandRejected', 'ConversationDeleted', 'ConversationStarted',
+      'LegacySecretResealed', 'MemberAdded', 'MemberRemoved', 'MemberRoleChanged', 'MemoryForgotten', 'MemoryStored', 'ProviderKeyDeleted',
       'ProviderKeyRotated', 'ProviderKeyStored', 'SourceConnected', 'SourceCredentialRotated', 'SourceDisconnected',
       'SourceQueryAuthorized', 'TenantCreated', 'TenantDeleted', 'TenantKeyRotated', 'UserErased',
     ]);

@@ -1,7 +1,7 @@
 // The processor's sealing step: an intake box in, a sealed value (and mask) out, bound to exactly
 // the binding the processor derived; every wrong box is a refusal of the command, while a key
 // store failure is not (the batch is retried).
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { sealPendingSecrets } from '../../consumers/command-processor/seal-events.ts';
 import { IntakeRefused, SecretSealer, type DekSource } from '../../consumers/command-processor/secret-sealer.ts';
 import type { TenantEvent } from '../../domain/tenant/state.ts';
@@ -11,9 +11,28 @@ import { generateIntakeKeyPair, sealToIntake } from '../../vault/intake.ts';
 import { generateDek, generateKek, withDek, wrapDek, type WrappedDek } from '../../vault/key-wrap.ts';
 import { open } from '../../vault/sealed-value.ts';
 
+// The real openIntake, recording what it returns, so a test can see the plaintext was zeroed.
+const opened = vi.hoisted((): Uint8Array[] => []);
+vi.mock('../../vault/intake.ts', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../vault/intake.ts')>();
+  return {
+    ...real,
+    openIntake: (...args: Parameters<typeof real.openIntake>) => {
+      const plaintext = real.openIntake(...args);
+      opened.push(plaintext);
+      return plaintext;
+    },
+  };
+});
+
 const TENANT = '5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d';
 const BINDING: SecretBinding = { tenantId: TENANT, subject: 'u-1', purpose: 'provider-key', field: 'anthropic' };
 const API_KEY = 'sk-ant-api03-canary-4b1d0c2e9f3a';
+const CONVERSATION = '2c000000-0000-4000-8000-000000000001';
+const MESSAGE = '2d000000-0000-4000-8000-000000000001';
+const CHAT_BINDING: SecretBinding = { tenantId: TENANT, subject: 'u-1', purpose: 'chat-message', field: `${CONVERSATION}/${MESSAGE}` };
+// 4 + 2 + 3 + 4 UTF-8 bytes of markers around the canary: `bytes` counts bytes, not characters.
+const MESSAGE_TEXT = 'Zürich → 🙂 canary-message: what is our Q3 revenue?';
 
 function fixture() {
   const kek = generateKek();
@@ -78,11 +97,74 @@ describe('sealing a pending secret', () => {
     await expect(sealPendingSecrets([event(f.pending())], undefined)).rejects.toMatchObject({ code: 'VAULT_NOT_CONFIGURED' });
   });
 
+  it('does not add a bytes field to an event that has none', async () => {
+    const f = fixture();
+    const [sealed] = await sealPendingSecrets([event(f.pending())], f.sealer);
+    expect(Object.keys(sealed!.data).sort()).toStrictEqual(['mask', 'provider', 'secret', 'userId']);
+  });
+
   it('lets a key store failure through as an error, not a refusal (the batch is retried)', async () => {
     const f = fixture();
     const broken = new SecretSealer(f.kek, { dekFor: () => Promise.reject(new Error('connection refused')) }, f.intake);
     const error = await sealPendingSecrets([event(f.pending())], broken).catch((e: unknown) => e);
     expect(error).not.toBeInstanceOf(IntakeRefused);
     expect(String(error)).toContain('connection refused');
+  });
+});
+
+describe('sealing chat content (maxBytes, bytes)', () => {
+  function chatEvent(content: PendingSecret): TenantEvent {
+    return { type: 'ChatTurnRequested', data: { conversationId: CONVERSATION, messageId: MESSAGE, userId: 'u-1', bytes: 0, content } } as unknown as TenantEvent;
+  }
+  function chatPending(f: ReturnType<typeof fixture>, text: string | Buffer, maxBytes: number): PendingSecret {
+    const box = toBase64Url(sealToIntake(typeof text === 'string' ? Buffer.from(text, 'utf8') : text, f.intake.publicKey, CHAT_BINDING));
+    return { ...f.pending(CHAT_BINDING, box, 1), maxBytes };
+  }
+
+  it('fills bytes with the plaintext length in UTF-8 bytes and seals the content under its binding', async () => {
+    const f = fixture();
+    const [sealed] = await sealPendingSecrets([chatEvent(chatPending(f, MESSAGE_TEXT, 32 * 1024))], f.sealer);
+    const data = sealed!.data as unknown as { bytes: number; content: { v: number; kid: string; kv: number; n: string; ct: string } };
+    expect(data.bytes).toBe(Buffer.byteLength(MESSAGE_TEXT, 'utf8'));
+    expect(data.bytes).toBeGreaterThan([...MESSAGE_TEXT].length);
+    expect(data.content).toMatchObject({ v: 2, kid: 'dek-u-1', kv: 1 });
+    expect(sealed!.data).not.toHaveProperty('mask');
+    expect(JSON.stringify(sealed)).not.toContain('canary');
+    const wrapped = [...f.deks.values()][0]!;
+    expect(withDek(wrapped, f.kek, (dek) => open(data.content, dek, CHAT_BINDING).toString('utf8'))).toBe(MESSAGE_TEXT);
+    expect(() => withDek(wrapped, f.kek, (dek) => open(data.content, dek, { ...CHAT_BINDING, purpose: 'chat-reply' }))).toThrow(expect.objectContaining({ code: 'OPEN_FAILED' }));
+  });
+
+  it('accepts content of exactly maxBytes', async () => {
+    const f = fixture();
+    const [sealed] = await sealPendingSecrets([chatEvent(chatPending(f, Buffer.alloc(4096, 0x61), 4096))], f.sealer);
+    expect((sealed!.data as unknown as { bytes: number }).bytes).toBe(4096);
+  });
+
+  it('refuses content over maxBytes with MESSAGE_TOO_LONG, naming the limit and never the content', async () => {
+    const f = fixture();
+    const text = `canary ${'x'.repeat(4096)}`;
+    const error = await sealPendingSecrets([chatEvent(chatPending(f, text, 4096))], f.sealer).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IntakeRefused);
+    expect((error as IntakeRefused).code).toBe('MESSAGE_TOO_LONG');
+    expect((error as Error).message).toContain('4096 bytes');
+    expect((error as Error).message).not.toContain('canary');
+    expect((error as Error).message).not.toContain('xxxx');
+  });
+
+  it('counts bytes, not characters: 2000 emoji are 8000 bytes, over a 4096-byte limit', async () => {
+    const f = fixture();
+    const error = await sealPendingSecrets([chatEvent(chatPending(f, '🙂'.repeat(2000), 4096))], f.sealer).catch((e: unknown) => e);
+    expect((error as IntakeRefused).code).toBe('MESSAGE_TOO_LONG');
+  });
+
+  it('zeroes the opened plaintext when it refuses it', async () => {
+    const f = fixture();
+    opened.length = 0;
+    const error = await sealPendingSecrets([chatEvent(chatPending(f, `canary ${'x'.repeat(100)}`, 64))], f.sealer).catch((e: unknown) => e);
+    expect((error as IntakeRefused).code).toBe('MESSAGE_TOO_LONG');
+    expect(opened).toHaveLength(1);
+    expect(opened[0]!.byteLength).toBe(107);
+    expect(opened[0]!.every((byte) => byte === 0)).toBe(true);
   });
 });

@@ -18,6 +18,11 @@ const PUBLISHED = [
   'events/SourceConnected.v1', 'events/SourceCredentialRotated.v1', 'events/SourceDisconnected.v1', 'events/SourceQueryAuthorized.v1',
   'events/ProviderKeyStored.v1', 'events/ProviderKeyRotated.v1', 'events/ProviderKeyDeleted.v1', 'events/TenantKeyRotated.v1',
   'events/UserErased.v1', 'events/LegacySecretResealed.v1',
+  // Chat turns and memories (issue 7)
+  'commands/StartConversation.v1', 'commands/ChatTurn.v1', 'commands/RecordAssistantReply.v1', 'commands/DeleteConversation.v1',
+  'commands/StoreMemory.v1', 'commands/ForgetMemory.v1',
+  'events/ConversationStarted.v1', 'events/ChatTurnRequested.v1', 'events/AssistantReplied.v1', 'events/ChatTurnFailed.v1',
+  'events/ConversationDeleted.v1', 'events/MemoryStored.v1', 'events/MemoryForgotten.v1',
 ];
 
 describe('schemaRegistry', () => {

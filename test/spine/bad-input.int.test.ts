@@ -88,7 +88,7 @@ it('dead-letters an envelope whose ids are not UUIDs (no result can be addressed
 });
 
 it('answers an oversized command with COMMAND_TOO_LARGE', async () => {
-  const big = logical({ type: 'CreateTenant', tenantId: randomUUID(), payload: { name: 'x'.repeat(70_000), owner: { userId: 'alice', email: 'a@acme.example' } } });
+  const big = logical({ type: 'CreateTenant', tenantId: randomUUID(), payload: { name: 'x'.repeat(140_000), owner: { userId: 'alice', email: 'a@acme.example' } } });
   const pending = client.result(big.commandId, 30_000);
   await raw(signed(big), big.tenantId);
   expect(await pending).toMatchObject({ outcome: 'rejected', code: 'COMMAND_TOO_LARGE' });
