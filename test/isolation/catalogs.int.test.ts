@@ -152,8 +152,8 @@ describe('structure', () => {
   it('every view in analytics and internal is security_invoker', async () => {
     const rows = await q("select c.oid::regclass::text as relname, c.reloptions from pg_class c where c.relnamespace in ('analytics'::regnamespace, 'internal'::regnamespace) and c.relkind = 'v'");
     expect(rows.map((r) => r['relname']).sort()).toEqual([
-      'analytics.audit_log', 'analytics.member_role_changes', 'analytics.members', 'analytics.provider_keys', 'analytics.source_queries', 'analytics.sources',
-      'analytics.tenants', 'internal.secrets',
+      'analytics.audit_log', 'analytics.chat_messages', 'analytics.conversations', 'analytics.member_role_changes', 'analytics.members', 'analytics.memories',
+      'analytics.provider_keys', 'analytics.source_queries', 'analytics.sources', 'analytics.tenants', 'internal.chat_content', 'internal.secrets',
     ]);
     expect(rows.filter((r) => !(r['reloptions'] as string[] | null)?.includes('security_invoker=true'))).toEqual([]);
   });

@@ -192,7 +192,7 @@ describe('secrets', () => {
     expect(String(policies[0]!['roles'])).toBe(`{${openerRole(w.rm.roles)}}`);
   });
 
-  it('structurally: analysts and auditors have no privilege on provider keys; the writer deletes only provider keys and secrets', async () => {
+  it('structurally: analysts and auditors have no privilege on provider keys; the writer deletes only provider keys, secrets, memories and chat content', async () => {
     const keyTables = (await w.rows('superuser', "select c.oid::regclass::text as t from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname like 'rm\\_provider\\_keys\\_g%' and c.relkind = 'r'")).map((r) => String(r['t']));
     for (const role of [w.rm.roles.analysts, w.rm.roles.auditors, w.analysts!.auditorA.role])
       for (const table of [...keyTables, 'analytics.provider_keys']) {
@@ -201,7 +201,7 @@ describe('secrets', () => {
       }
     const deletable = await w.rows('superuser', `select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
       where n.nspname like 'rm\\_%' and c.relkind = 'r' and has_table_privilege($1, c.oid, 'DELETE') order by 1`, [w.rm.roles.writer]);
-    expect(deletable.map((r) => r['relname'])).toEqual(['provider_keys', 'secrets']);
+    expect(deletable.map((r) => r['relname'])).toEqual(['chat_content', 'memories', 'provider_keys', 'secrets']);
   });
 });
 

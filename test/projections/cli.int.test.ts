@@ -81,7 +81,8 @@ describe('palisade projections', () => {
     expect(status.topic).toBe(rm.topic);
     expect(status.projectorRunning).toBe(true);
     expect(status.generations.map((g) => [g.model, g.state, g.lag, g.partitions.length])).toEqual([
-      ['audit', 'active', '0', 3], ['members', 'active', '0', 3], ['provider_keys', 'active', '0', 3], ['secrets', 'active', '0', 3],
+      ['audit', 'active', '0', 3], ['chat_content', 'active', '0', 3], ['conversations', 'active', '0', 3], ['members', 'active', '0', 3],
+      ['memories', 'active', '0', 3], ['provider_keys', 'active', '0', 3], ['secrets', 'active', '0', 3],
       ['source_queries', 'active', '0', 3], ['sources', 'active', '0', 3], ['tenants', 'active', '0', 3],
     ]);
     const table = await palisade('projections', 'status');
@@ -92,7 +93,7 @@ describe('palisade projections', () => {
     const run = await palisade('projections', 'rebuild', '--name', 'members', '--json');
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ models: [{ name: 'members', generation: 2, schema: 'rm_members_g2', resumed: false }], events: 300, swapAttempts: 1, retiredGenerationsDropped: 1 });
-    const bad = await palisade('projections', 'rebuild', '--name', 'conversations');
+    const bad = await palisade('projections', 'rebuild', '--name', 'no_such_model');
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('UNKNOWN_MODEL');
   });

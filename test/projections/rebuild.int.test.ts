@@ -64,15 +64,16 @@ describe('a rebuild while the live projector runs', () => {
     await session.end();
 
     expect(result.models.map((m) => [m.name, m.generation, m.resumed])).toEqual([
-      ['audit', 2, false], ['members', 2, false], ['provider_keys', 2, false], ['secrets', 2, false], ['source_queries', 2, false], ['sources', 2, false],
-      ['tenants', 2, false],
+      ['audit', 2, false], ['chat_content', 2, false], ['conversations', 2, false], ['members', 2, false], ['memories', 2, false],
+      ['provider_keys', 2, false], ['secrets', 2, false], ['source_queries', 2, false], ['sources', 2, false], ['tenants', 2, false],
     ]);
     expect(result.events).toBe(replayable());
     expect(await checksums(rm.admin)).toEqual(before);
     expect(seen.length).toBeGreaterThan(10);
     expect(seen.filter((s) => JSON.stringify(s) !== JSON.stringify(reference))).toEqual([]);
     expect((await generations()).map((g) => `${g.model}:${g.generation}:${g.state}`)).toEqual([
-      'audit:2:active', 'members:2:active', 'provider_keys:2:active', 'secrets:2:active', 'source_queries:2:active', 'sources:2:active', 'tenants:2:active',
+      'audit:2:active', 'chat_content:2:active', 'conversations:2:active', 'members:2:active', 'memories:2:active', 'provider_keys:2:active',
+      'secrets:2:active', 'source_queries:2:active', 'sources:2:active', 'tenants:2:active',
     ]);
   });
 });
@@ -148,6 +149,6 @@ describe('a rebuild killed midway', () => {
   });
 
   it('refuses an unknown model (UNKNOWN_MODEL)', async () => {
-    await expect(rebuild({ ...rebuildOptions(), models: ['conversations'] })).rejects.toMatchObject({ code: 'UNKNOWN_MODEL' });
+    await expect(rebuild({ ...rebuildOptions(), models: ['no_such_model'] })).rejects.toMatchObject({ code: 'UNKNOWN_MODEL' });
   });
 });

@@ -74,14 +74,14 @@ describe('options and models', () => {
   const options = { ...PROJECTOR_DEFAULTS, brokers: ['127.0.0.1:9092'], databaseUrl: 'postgres://x/y', topic: 'palisade.events' };
   it('name the bad option', () => {
     expect(() => validateProjectorOptions({ ...options, brokers: [] })).toThrow(/brokers/);
-    expect(() => validateProjectorOptions({ ...options, models: ['conversations'] })).toThrow(/models names "conversations"/);
+    expect(() => validateProjectorOptions({ ...options, models: ['no_such_model'] })).toThrow(/models names "no_such_model"/);
     expect(() => validateProjectorOptions({ ...options, databaseUrl: 'mysql://x' })).toThrow(/databaseUrl/);
     expect(validateProjectorOptions(options)).toBe(options);
   });
 
   it('select read models by name', () => {
-    expect(selectModels().map((m) => m.name)).toEqual(['tenants', 'members', 'audit', 'sources', 'source_queries', 'provider_keys', 'secrets']);
+    expect(selectModels().map((m) => m.name)).toEqual(['tenants', 'members', 'audit', 'sources', 'source_queries', 'provider_keys', 'secrets', 'conversations', 'memories', 'chat_content']);
     expect(selectModels(['audit']).map((m) => m.name)).toEqual(['audit']);
-    expect(() => selectModels(['conversations'])).toThrow(expect.objectContaining({ code: 'UNKNOWN_MODEL' }));
+    expect(() => selectModels(['no_such_model'])).toThrow(expect.objectContaining({ code: 'UNKNOWN_MODEL' }));
   });
 });

@@ -157,7 +157,8 @@ describe('the vault read models', () => {
 
   it('no ciphertext, nonce or legacy value in any analytics view; no mask in the audit log', async () => {
     const views = await q("select c.relname from pg_class c where c.relnamespace = 'analytics'::regnamespace and c.relkind = 'v' order by 1");
-    expect(views.map((v) => v['relname'])).toEqual(['audit_log', 'member_role_changes', 'members', 'provider_keys', 'source_queries', 'sources', 'tenants']);
+    expect(views.map((v) => v['relname'])).toEqual([
+      'audit_log', 'chat_messages', 'conversations', 'member_role_changes', 'members', 'memories', 'provider_keys', 'source_queries', 'sources', 'tenants']);
     for (const { relname } of views) {
       const text = JSON.stringify(await q(`select * from analytics.${String(relname)}`));
       for (const secret of w.secretStrings) expect(text, `${String(relname)} holds a ciphertext`).not.toContain(secret);
@@ -179,7 +180,8 @@ describe('the vault read models', () => {
   it('`projections status` lists the new models, caught up', async () => {
     const status = await projectionsStatus(createKafka({ brokers: w.rm.spine.brokers, clientId: 'test' }), w.rm.url, w.rm.topic, `${w.rm.spine.prefix}palisade-projector`);
     expect(status.generations.map((g) => [g.model, g.generation, g.state, g.lag])).toEqual([
-      ['audit', 1, 'active', '0'], ['members', 1, 'active', '0'], ['provider_keys', 1, 'active', '0'], ['secrets', 1, 'active', '0'],
+      ['audit', 1, 'active', '0'], ['chat_content', 1, 'active', '0'], ['conversations', 1, 'active', '0'], ['members', 1, 'active', '0'],
+      ['memories', 1, 'active', '0'], ['provider_keys', 1, 'active', '0'], ['secrets', 1, 'active', '0'],
       ['source_queries', 1, 'active', '0'], ['sources', 1, 'active', '0'], ['tenants', 1, 'active', '0'],
     ]);
   });
@@ -237,7 +239,8 @@ describe('erasing a user (UserErased)', () => {
 
   it('records each erasure as a use of the reviewed path, per model', async () => {
     const uses = await q("select model, row_count::int from projection_meta.bypass_uses where reason like '%.erase_user' order by model, id");
-    expect(new Set(uses.map((u) => u['model']))).toEqual(new Set(['audit', 'members', 'provider_keys', 'secrets', 'source_queries', 'sources', 'tenants']));
+    expect(new Set(uses.map((u) => u['model']))).toEqual(new Set([
+      'audit', 'chat_content', 'conversations', 'members', 'memories', 'provider_keys', 'secrets', 'source_queries', 'sources', 'tenants']));
     expect(uses.filter((u) => u['model'] === 'sources').map((u) => u['row_count'])).toEqual([1, 1]);
   });
 });
@@ -247,7 +250,8 @@ describe('a rebuild of every model', () => {
     const before = await checksums(w.rm.admin);
     const result = await rebuild({ brokers: w.rm.spine.brokers, databaseUrl: w.rm.url, topic: w.rm.topic, maxBytesPerPartition: 1024 });
     expect(result.models.map((m) => [m.name, m.generation])).toEqual([
-      ['audit', 2], ['members', 2], ['provider_keys', 2], ['secrets', 2], ['source_queries', 2], ['sources', 2], ['tenants', 2]]);
+      ['audit', 2], ['chat_content', 2], ['conversations', 2], ['members', 2], ['memories', 2], ['provider_keys', 2], ['secrets', 2],
+      ['source_queries', 2], ['sources', 2], ['tenants', 2]]);
     expect(await checksums(w.rm.admin)).toEqual(before);
     for (const needle of ['ac-alice', 'ac-owner@acme.example', w.c.id]) expect(nowhere(await mentions(needle)), needle).toEqual([]);
   });

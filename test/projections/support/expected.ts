@@ -54,5 +54,9 @@ export async function checksums(admin: pg.Pool): Promise<Record<string, string>>
     source_queries: await sum('analytics.source_queries', 'tenant_id, seq'),
     provider_keys: await sum('analytics.provider_keys', 'tenant_id, user_id, provider'),
     secrets: await sum('internal.secrets', 'tenant_id, owner_id, purpose, subject'),
+    conversations: await sum('analytics.conversations', 'tenant_id, conversation_id'),
+    chat_messages: await sum('analytics.chat_messages', 'tenant_id, seq'),
+    memories: await sum('analytics.memories', 'tenant_id, memory_id'),
+    chat_content: await sum('internal.chat_content', 'tenant_id, seq'),
   };
 }
