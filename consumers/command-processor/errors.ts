@@ -19,6 +19,8 @@ export const ProcessorCode = {
   SECRET_INTAKE_FAILED: 'SECRET_INTAKE_FAILED',
   /** The processor runs without a master key, so it cannot seal secrets. */
   VAULT_NOT_CONFIGURED: 'VAULT_NOT_CONFIGURED',
+  /** The data key a secret would be sealed under was destroyed (its owner erased, or that key version destroyed). */
+  DATA_KEY_DESTROYED: 'DATA_KEY_DESTROYED',
   /** Chat content (a message, reply or memory) over its limit, found once its intake box is opened. */
   MESSAGE_TOO_LONG: 'MESSAGE_TOO_LONG',
 } as const;

@@ -11,6 +11,7 @@ import { openIntake, type IntakeKeyPair } from '../../vault/intake.ts';
 import { withDek, type Kek, type WrappedDek } from '../../vault/key-wrap.ts';
 import { maskSecret } from '../../vault/mask.ts';
 import { seal } from '../../vault/sealed-value.ts';
+import { KeyStoreError } from '../../keystore/errors.ts';
 import { ProcessorCode } from './errors.ts';
 
 /** Where the sealer gets a user's DEK at a key version (keystore/: get or create, race-safe). */
@@ -57,7 +58,6 @@ export class SecretSealer implements SecretSealing {
   async seal(pending: PendingSecret, options: { readonly mask: boolean }): Promise<SealedOutput> {
     const box = fromBase64Url(pending.box);
     if (box === undefined) throw new IntakeRefused(ProcessorCode.SECRET_INTAKE_FAILED, 'the secret is not unpadded base64url');
-    const wrapped = await this.deks.dekFor(pending.owner, pending.owner.keyVersion);
     let plaintext;
     try {
       plaintext = openIntake(box, this.intake, pending.binding);
@@ -69,6 +69,16 @@ export class SecretSealer implements SecretSealing {
       const bytes = plaintext.byteLength;
       if (pending.maxBytes !== undefined && bytes > pending.maxBytes) {
         throw new IntakeRefused(ProcessorCode.MESSAGE_TOO_LONG, `the content is over its limit of ${pending.maxBytes} bytes`);
+      }
+      // The box and its size are checked first, so a refused command never creates a data key.
+      let wrapped: WrappedDek;
+      try {
+        wrapped = await this.deks.dekFor(pending.owner, pending.owner.keyVersion);
+      } catch (error) {
+        // Deterministic: retrying the batch would block every tenant of the partition for good.
+        if (error instanceof KeyStoreError && (error.code === 'OWNER_DESTROYED' || error.code === 'VERSION_DESTROYED'))
+          throw new IntakeRefused(ProcessorCode.DATA_KEY_DESTROYED, `the owner's data key cannot seal anything any more (${error.code})`);
+        throw error;
       }
       const mask = options.mask ? maskSecret(plaintext) : undefined;
       const sealed = withDek(wrapped, this.kek, (dek) => seal(plaintext, dek, pending.binding, { kid: wrapped.kid, kv: wrapped.kv }));

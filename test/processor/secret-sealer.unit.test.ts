@@ -89,6 +89,7 @@ describe('sealing a pending secret', () => {
     const error = await sealPendingSecrets([event(make(f))], f.sealer).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(IntakeRefused);
     expect((error as IntakeRefused).code).toBe('SECRET_INTAKE_FAILED');
+    expect(f.asked).toEqual([]); // a refused box creates no data key
     expect(String((error as Error).message)).not.toContain('canary');
   });
 
