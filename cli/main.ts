@@ -10,6 +10,7 @@ import { registerProjectionsCommands } from './projections-commands.ts';
 import { registerVaultCommands } from './vault-commands.ts';
 import { registerStartCommand } from './start-command.ts';
 import { registerDemoCommand } from './demo-command.ts';
+import { configAndLogger, startChatWorker, stopOnSignals } from './services.ts';
 
 const program = new Command()
   .name('palisade')
@@ -24,6 +25,14 @@ registerDemoCommand(program);
 registerStackCommands(program);
 registerMigrateCommand(program);
 registerProcessorCommand(program);
+program
+  .command('chat-worker')
+  .description('run only the chat worker (answers chat turns through the Anthropic Messages API, keeps the memory index); stops gracefully on SIGINT/SIGTERM')
+  .action(async () => {
+    const { config, log } = configAndLogger('palisade');
+    const service = await startChatWorker(config, log);
+    await stopOnSignals([service], log);
+  });
 registerProducerCommands(program);
 registerAuditCommands(program);
 registerAnalystsCommands(program);

@@ -7,6 +7,17 @@ import { PROCESSOR_DEFAULTS, type ProcessorOptions } from '../consumers/command-
 import { startAnchorer } from '../projections/anchors/anchorer.ts';
 import { startProjector } from '../projections/service.ts';
 import { loadMasterKey } from '../config/master-key.ts';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { loadChatConfig, type ChatConfig } from '../config/chat.ts';
+import { ChatWorker, CHAT_WORKER_GROUP, deriveIndexKey, type ChatWorkerOptions } from '../consumers/chat-worker/service.ts';
+import { generateSigningKeyPair } from '../crypto/ed25519.ts';
+import { readSigningKeyFile, writeSigningKeyFile } from '../crypto/key-file.ts';
+import { zero } from '../crypto/secure-memory.ts';
+import { openPool } from '../deploy/postgres/pool.ts';
+import { listProducerKeys, registerProducerKey } from '../producers/key-registry.ts';
+import { destroyKek } from '../vault/key-wrap.ts';
 
 export interface Service {
   readonly name: string;
@@ -39,9 +50,93 @@ export async function startProcessor(config: AppConfig, log: Logger): Promise<Se
   return { name: 'command-processor', stop: () => processor.stop() };
 }
 
+/**
+ * The chat worker's producer key: PALISADE_CHAT_WORKER_KEY_FILE, or on the local stack
+ * `<data dir>/keys/chat-worker.json`, created (id `chat-worker-<random>`: key ids are never
+ * reused) and registered for every tenant (no CreateTenant) when absent, and registered again
+ * when the database no longer knows it (a fresh database under the same data folder).
+ */
+export async function chatWorkerProducerKey(chat: ChatConfig, databaseUrl: string, log: Logger): Promise<{ keyId: string; secretKey: Buffer }> {
+  const source = chat.producerKey;
+  if (source.kind === 'file' || existsSync(source.file)) {
+    const key = readSigningKeyFile(source.file);
+    if (source.kind === 'dev-file') {
+      const pool = openPool({ connectionString: databaseUrl, max: 1 });
+      try {
+        if (!(await listProducerKeys(pool)).some((k) => k.keyId === key.keyId)) {
+          await registerProducerKey(pool, { keyId: key.keyId, publicKey: key.publicKey, tenants: null, canCreateTenants: false, description: 'chat worker (local stack)' });
+          log.info({ keyId: key.keyId }, 'registered the local chat worker producer key');
+        }
+      } finally {
+        await pool.end();
+      }
+    }
+    return { keyId: key.keyId, secretKey: key.secretKey };
+  }
+  const keyId = `chat-worker-${randomBytes(4).toString('hex')}`;
+  const pair = generateSigningKeyPair();
+  const pool = openPool({ connectionString: databaseUrl, max: 1 });
+  try {
+    await registerProducerKey(pool, { keyId, publicKey: pair.publicKey, tenants: null, canCreateTenants: false, description: 'chat worker (local stack)' });
+  } finally {
+    await pool.end();
+  }
+  mkdirSync(dirname(source.file), { recursive: true, mode: 0o700 });
+  writeSigningKeyFile(source.file, keyId, pair.secretKey);
+  log.info({ keyId, file: source.file }, 'created and registered a development producer key for the chat worker');
+  return { keyId, secretKey: pair.secretKey };
+}
+
+/** The chat worker's options from the validated config (refuses to start on a bad value). */
+export async function chatWorkerOptions(config: AppConfig, log: Logger): Promise<ChatWorkerOptions> {
+  const chat = loadChatConfig(process.env, config.dataDir, config.databaseUrl);
+  const topics = topicNames(config.topicPrefix);
+  const masterKey = loadMasterKey(process.env, config.dataDir, config.databaseUrl);
+  const producer = await chatWorkerProducerKey(chat, config.databaseUrl, log);
+  return {
+    brokers: config.kafka.brokers,
+    topics: { events: topics.events, commands: topics.commands, results: topics.results },
+    databaseUrl: config.databaseUrl,
+    groupId: `${config.topicPrefix}${CHAT_WORKER_GROUP}`,
+    sessionTimeoutMs: config.sessionTimeoutMs,
+    masterKey,
+    indexKey: deriveIndexKey(masterKey),
+    producer,
+    turn: { defaultModel: chat.model, maxTokens: chat.maxTokens, timeoutMs: chat.timeoutMs, baseURL: chat.baseURL, memoryLimit: chat.memoryLimit },
+    ...(chat.legacySecret === undefined ? {} : { legacySecret: chat.legacySecret }),
+  };
+}
+
+export async function startChatWorker(config: AppConfig, log: Logger): Promise<Service> {
+  const options = await chatWorkerOptions(config, log);
+  const worker = new ChatWorker(options, log.child({ service: 'chat-worker' }));
+  const forget = () => {
+    zero(options.indexKey as Buffer);
+    zero(options.producer.secretKey);
+    destroyKek(options.masterKey);
+  };
+  try {
+    await worker.start();
+  } catch (error) {
+    forget();
+    throw error;
+  }
+  void worker.waitForCrash().then((error) => {
+    log.fatal({ err: String(error) }, 'chat worker crashed beyond recovery; exiting');
+    process.exit(1);
+  });
+  return {
+    name: 'chat-worker',
+    stop: async () => {
+      await worker.stop();
+      forget();
+    },
+  };
+}
+
 /** Every service of this release, in one process (`npm start`). */
 export async function startAllServices(config: AppConfig, log: Logger): Promise<Service[]> {
-  return [await startProcessor(config, log), await startProjector(config, log), await startAnchorer(config, log)];
+  return [await startProcessor(config, log), await startProjector(config, log), await startAnchorer(config, log), await startChatWorker(config, log)];
 }
 
 /**

@@ -2,12 +2,13 @@
 // worker. No tenancy role (app, analysts, auditors, projector, …) has any privilege on it, and
 // PUBLIC's are revoked, so only the role that created it (the worker's) can read term hashes.
 //
-// NOTE for the lead: MEMORY_INDEX_DDL should become a numbered migration
-// (deploy/sql/migrations/00NN_chat_index.sql) with a privileges test like
-// test/keystore/privileges.int.test.ts; ensureMemoryIndex is for tests and until then.
+// The schema is created by migration 0015_chat_index.sql (which also holds the worker's consumer
+// positions and the index key's fingerprint); MEMORY_INDEX_DDL repeats its memory_terms part with
+// `if not exists`, so ensureMemoryIndex is a no-op on a migrated database and only tests use it.
 //
 // Every statement is scoped by `tenant_id = $1 and user_id = $2` (the insert binds the two
-// columns to $1 and $2): there is no statement that reads or deletes across users or tenants.
+// columns to $1 and $2), except `eraseTenant` (TenantDeleted: every row of ONE tenant, scoped by
+// `tenant_id = $1`). No statement reads across users, and none deletes across tenants.
 import type pg from 'pg';
 
 export const MEMORY_INDEX_DDL = `
@@ -37,6 +38,7 @@ export const MEMORY_INDEX_SQL = {
            limit $4`,
   eraseAll: `delete from chat_index.memory_terms
              where tenant_id = $1 and user_id = $2`,
+  eraseTenant: `delete from chat_index.memory_terms where tenant_id = $1`,
 } as const;
 
 /** Any stable 64-bit number: serialises concurrent ensureMemoryIndex calls (CREATE … IF NOT EXISTS races). */

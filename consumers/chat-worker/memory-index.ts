@@ -123,6 +123,13 @@ export class MemoryIndex {
     if (!isPrincipalId(userId)) throw new ChatWorkerError('INVALID_ARGUMENT', 'userId must be a principal id');
     return new Scope(this.pool, this.indexKey, tenantId, userId);
   }
+
+  /** TenantDeleted: removes every row of the tenant (all its users); how many rows went. */
+  async eraseTenant(tenantId: string): Promise<number> {
+    if (!isCanonicalUuid(tenantId)) throw new ChatWorkerError('INVALID_ARGUMENT', 'tenantId must be a lowercase canonical UUID');
+    const result = await this.pool.query(MEMORY_INDEX_SQL.eraseTenant, [tenantId]);
+    return result.rowCount ?? 0;
+  }
 }
 
 class Scope implements UserMemoryScope {
