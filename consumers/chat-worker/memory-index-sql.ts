@@ -7,8 +7,8 @@
 // `if not exists`, so ensureMemoryIndex is a no-op on a migrated database and only tests use it.
 //
 // Every statement is scoped by `tenant_id = $1 and user_id = $2` (the insert binds the two
-// columns to $1 and $2), except `eraseTenant` (TenantDeleted: every row of ONE tenant, scoped by
-// `tenant_id = $1`). No statement reads across users, and none deletes across tenants.
+// columns to $1 and $2); MEMORY_INDEX_TENANT_SQL.eraseTenant (TenantDeleted) deletes every row of
+// ONE tenant (`tenant_id = $1`). No statement reads across users, and none deletes across tenants.
 import type pg from 'pg';
 
 export const MEMORY_INDEX_DDL = `
@@ -38,6 +38,10 @@ export const MEMORY_INDEX_SQL = {
            limit $4`,
   eraseAll: `delete from chat_index.memory_terms
              where tenant_id = $1 and user_id = $2`,
+} as const;
+
+/** The one statement over a whole tenant (TenantDeleted: every row of ONE tenant), kept apart from the per-user ones. */
+export const MEMORY_INDEX_TENANT_SQL = {
   eraseTenant: `delete from chat_index.memory_terms where tenant_id = $1`,
 } as const;
 

@@ -27,7 +27,7 @@ import { isCanonicalUuid, isPrincipalId } from '../../domain/validation.ts';
 import { allocSecure, zero } from '../../crypto/secure-memory.ts';
 import { sodium } from '../../vault/sodium.ts';
 import { ChatWorkerError } from './errors.ts';
-import { MEMORY_INDEX_SQL } from './memory-index-sql.ts';
+import { MEMORY_INDEX_SQL, MEMORY_INDEX_TENANT_SQL } from './memory-index-sql.ts';
 
 export const INDEX_KEY_BYTES = 32;
 const TERM_HASH_BYTES = 16;
@@ -127,7 +127,7 @@ export class MemoryIndex {
   /** TenantDeleted: removes every row of the tenant (all its users); how many rows went. */
   async eraseTenant(tenantId: string): Promise<number> {
     if (!isCanonicalUuid(tenantId)) throw new ChatWorkerError('INVALID_ARGUMENT', 'tenantId must be a lowercase canonical UUID');
-    const result = await this.pool.query(MEMORY_INDEX_SQL.eraseTenant, [tenantId]);
+    const result = await this.pool.query(MEMORY_INDEX_TENANT_SQL.eraseTenant, [tenantId]);
     return result.rowCount ?? 0;
   }
 }
