@@ -10,6 +10,7 @@ import { registerProjectionsCommands } from './projections-commands.ts';
 import { registerVaultCommands } from './vault-commands.ts';
 import { registerStartCommand } from './start-command.ts';
 import { registerDemoCommand } from './demo-command.ts';
+import { registerChatCommands } from './chat-try.ts';
 import { configAndLogger, startChatWorker, stopOnSignals } from './services.ts';
 
 const program = new Command()
@@ -22,6 +23,7 @@ const program = new Command()
 
 registerStartCommand(program);
 registerDemoCommand(program);
+registerChatCommands(program);
 registerStackCommands(program);
 registerMigrateCommand(program);
 registerProcessorCommand(program);
