@@ -232,6 +232,7 @@ export class ChatWorker {
     this.openerPool = undefined;
     await this.pool?.end().catch(() => undefined);
     this.pool = undefined;
+    this.log.info({}, 'chat worker stopped');
   }
 
   // --- positions and the index key ------------------------------------------------------------
