@@ -4,7 +4,7 @@
 // same sizes, the ceiling: raw sodium XChaCha20-Poly1305 encrypt/decrypt with a fixed key and
 // AAD. Sizes: a provider API key (108 bytes) and a source config (1 KiB). Prints both rates and
 // their ratio. Single-threaded; run on a quiet machine.
-import { sodium } from '../vault/sodium.ts';
+import { sodium } from '../crypto/sodium.ts';
 import { allocSecure, zero } from '../crypto/secure-memory.ts';
 import { generateDek, generateKek, withDek, wrapDek } from '../vault/key-wrap.ts';
 import { open, seal } from '../vault/sealed-value.ts';

@@ -8,7 +8,7 @@
 import { jcs } from '../chain/jcs.ts';
 import { type SecureBuffer, allocSecure, zero } from '../crypto/secure-memory.ts';
 import { type IntakeKeyPair, type Kek, KEK_BYTES, NONCE_BYTES, TAG_BYTES, intakeKeyPairFromSecretKey } from '../vault/index.ts';
-import { sodium } from '../vault/sodium.ts';
+import { sodium } from '../crypto/sodium.ts';
 import { KeyStoreError } from './errors.ts';
 
 export const INTAKE_KEY_WRAP_AAD_CONTEXT = 'palisade/intake-key-wrap/v1\n';

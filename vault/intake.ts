@@ -12,7 +12,7 @@ import { type SecureBuffer, allocSecure, zero } from '../crypto/secure-memory.ts
 import { type Binding, checkBinding, contextBytes } from './binding.ts';
 import { VaultError } from './errors.ts';
 import { MAX_PLAINTEXT_BYTES } from './sealed-value.ts';
-import { sodium } from './sodium.ts';
+import { sodium } from '../crypto/sodium.ts';
 
 export const INTAKE_CONTEXT = 'palisade/intake/v1\n';
 export const INTAKE_PUBLIC_KEY_BYTES = 32;

@@ -17,7 +17,7 @@ import { type SecureBuffer, allocSecure, zero } from '../crypto/secure-memory.ts
 import { MAX_MEMBER_LENGTH, contextBytes, isKeyVersion, isKid } from './binding.ts';
 import { VaultError } from './errors.ts';
 import { DEK_BYTES, NONCE_BYTES, TAG_BYTES } from './sealed-value.ts';
-import { sodium } from './sodium.ts';
+import { sodium } from '../crypto/sodium.ts';
 import { isWellFormed } from '../chain/well-formed.ts';
 
 export const KEK_BYTES = 32;

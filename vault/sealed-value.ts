@@ -11,7 +11,7 @@ import { type SecureBuffer, allocSecure, zero } from '../crypto/secure-memory.ts
 import { type Binding, type KeyRef, checkBinding, checkKeyRef, contextBytes, isKeyVersion, isKid } from './binding.ts';
 import { fromBase64Url, toBase64Url } from './encoding.ts';
 import { VaultError } from './errors.ts';
-import { sodium } from './sodium.ts';
+import { sodium } from '../crypto/sodium.ts';
 
 export const SEALED_VALUE_VERSION = 2;
 export const SEALED_VALUE_AAD_CONTEXT = 'palisade/sealed/v2\n';

@@ -25,7 +25,7 @@
 import type pg from 'pg';
 import { isCanonicalUuid, isPrincipalId } from '../../domain/validation.ts';
 import { allocSecure, zero } from '../../crypto/secure-memory.ts';
-import { sodium } from '../../vault/sodium.ts';
+import { sodium } from '../../crypto/sodium.ts';
 import { ChatWorkerError } from './errors.ts';
 import { MEMORY_INDEX_SQL, MEMORY_INDEX_TENANT_SQL } from './memory-index-sql.ts';
 

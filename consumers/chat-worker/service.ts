@@ -38,7 +38,7 @@ import { AssignedConsumer, type AssignedBatch, type AssignedBatchContext } from 
 import { openPool } from '../../deploy/postgres/pool.ts';
 import { KeyStore } from '../../keystore/key-store.ts';
 import type { Kek } from '../../vault/key-wrap.ts';
-import { sodium } from '../../vault/sodium.ts';
+import { sodium } from '../../crypto/sodium.ts';
 import { allocSecure } from '../../crypto/secure-memory.ts';
 import { decodeEvent } from '../../schemas/codec.ts';
 import type { JsonObject, LogicalEvent } from '../../schemas/logical.ts';

@@ -14,7 +14,7 @@ import {
   seal,
   sealedValueAad,
 } from '../../vault/sealed-value.ts';
-import { sodium } from '../../vault/sodium.ts';
+import { sodium } from '../../crypto/sodium.ts';
 import { BINDING, KEY_REF, MEMBERS, bindingArb, flipBit } from './helpers.ts';
 
 const SECRET = Buffer.from('sk-ant-api03-canary-7d1f0e2b9c8a4f3e-9f3a', 'utf8');
