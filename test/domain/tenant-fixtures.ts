@@ -1,5 +1,7 @@
 // Builders for tenant commands and events, so specs show only what matters to each rule.
 import type { Actor, CommandMetadata } from '../../domain/messages.ts';
+import { isPendingSecret, type SecretSlot } from '../../domain/tenant/index.ts';
+import type { JsonObject, LogicalEvent } from '../../schemas/logical.ts';
 import type {
   ChatFailureReason,
   PendingSecret,
@@ -207,3 +209,35 @@ export const pendingContent = (box: string, binding: SecretBinding, userId: stri
   ...pending(box, binding, userId, keyVersion),
   maxBytes,
 });
+
+/**
+ * An event as the processor hashes it: every PendingSecret sealed (fixed bytes), then `fill`
+ * completes what the processor computes from the opened secret (a mask, a byte count).
+ */
+export function sealedPayload(event: TenantEvent, fill: (data: Record<string, unknown>) => void): JsonObject {
+  const data: Record<string, unknown> = { ...event.data };
+  for (const [key, value] of Object.entries(data)) {
+    if (typeof value === 'object' && value !== null && isPendingSecret(value as SecretSlot)) {
+      const { owner } = value as { owner: { userId: string; keyVersion: number } };
+      data[key] = sealed(owner.userId, owner.keyVersion);
+      fill(data);
+    }
+  }
+  return data as JsonObject;
+}
+
+/** `event` at `seq` of TENANT_ID, with fixed ids and time, its secrets sealed as sealedPayload does. */
+export function logicalEventOf(event: TenantEvent, seq: number, fill: (data: Record<string, unknown>) => void): LogicalEvent {
+  return {
+    tenantId: TENANT_ID,
+    seq,
+    prevHash: '0'.repeat(64),
+    eventId: '00000000-0000-4000-8000-000000000001',
+    type: event.type,
+    schemaVersion: 1,
+    occurredAt: '2026-11-23T10:00:07.111Z',
+    actor: { kind: 'user', id: 'bob' },
+    commandId: '10000000-0000-4000-8000-000000000001',
+    payload: sealedPayload(event, fill),
+  };
+}

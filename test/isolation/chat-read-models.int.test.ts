@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openerRole } from '../../projections/models/secrets-reader.ts';
 import { ChatWorld } from '../projections/support/chat-world.ts';
+import { expectOnlyTheOpenerReads, generationTables } from './support/opener-only.ts';
 
 let w: ChatWorld;
 beforeAll(async () => {
@@ -155,29 +156,11 @@ describe('chat content', () => {
   });
 
   it('structurally: no app, analyst, auditor, projector, writer-read or eraser-read privilege on any generation of it, nor on its view', async () => {
-    const roles = [w.rm.roles.app, w.rm.roles.analysts, w.rm.roles.auditors, w.rm.roles.projector, w.analysts!.analystA.role, w.analysts!.auditorA.role];
-    const tables = (await w.rows('superuser', "select c.oid::regclass::text as t from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname like 'rm\\_chat\\_content\\_g%' and c.relkind = 'r'")).map((r) => String(r['t']));
-    expect(tables.length).toBeGreaterThan(0);
-    for (const role of roles) {
-      for (const table of [...tables, 'internal.chat_content']) {
-        const [row] = await w.rows('superuser', `select has_table_privilege($1, $2, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER') as any,
-          has_any_column_privilege($1, $2, 'SELECT, INSERT, UPDATE, REFERENCES') as col`, [role, table]);
-        expect(row, `${role} on ${table}`).toEqual({ any: false, col: false });
-      }
-      const [schema] = await w.rows('superuser', "select has_schema_privilege($1, 'internal', 'USAGE, CREATE') as u", [role]);
-      expect(schema, role).toEqual({ u: false });
-    }
-    for (const role of [w.rm.roles.writer, w.rm.roles.eraser]) {
-      const [row] = await w.rows('superuser', "select has_schema_privilege($1, 'internal', 'USAGE') as u, has_table_privilege($1, 'internal.chat_content', 'SELECT') as s", [role]);
-      expect(row, role).toEqual({ u: false, s: false });
-    }
-    const policies = await w.rows('superuser', "select policyname, roles::text from pg_policies where schemaname like 'rm\\_chat\\_content\\_g%' order by 1");
-    expect(policies.map((p) => p['policyname'])).toEqual(['opener_reads', 'projector_writes', 'tenant_erasure']);
-    expect(String(policies[0]!['roles'])).toBe(`{${openerRole(w.rm.roles)}}`);
+    await expectOnlyTheOpenerReads(w, 'chat_content');
   });
 
   it('structurally: analysts and auditors have no privilege on memories; the opener none on the metadata models', async () => {
-    const tables = (await w.rows('superuser', "select c.oid::regclass::text as t from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname like 'rm\\_memories\\_g%' and c.relkind = 'r'")).map((r) => String(r['t']));
+    const tables = await generationTables(w, 'memories');
     for (const role of [w.rm.roles.analysts, w.rm.roles.auditors, w.analysts!.auditorA.role, openerRole(w.rm.roles)])
       for (const table of [...tables, 'analytics.memories']) {
         const [row] = await w.rows('superuser', "select has_table_privilege($1, $2, 'SELECT') as s", [role, table]);

@@ -13,6 +13,7 @@ import { openerRole } from '../../projections/models/secrets-reader.ts';
 import { asRole } from '../../projections/tenancy/roles.ts';
 import { ProjectorTransaction, type ModelTarget } from '../../projections/writer/projector-transaction.ts';
 import { VaultWorld } from '../projections/support/vault-world.ts';
+import { expectOnlyTheOpenerReads, generationTables } from './support/opener-only.ts';
 
 let w: VaultWorld;
 beforeAll(async () => {
@@ -156,11 +157,7 @@ describe('secrets', () => {
   it('the app (bound as the secret\'s own user), analysts, auditors and the projector are refused, view and table alike', async () => {
     const table = `${await w.liveSchema('secrets')}.secrets`;
     for (const sql of ['select * from internal.secrets', `select * from ${table}`]) {
-      const app = await w.as('app', async (c) => {
-        await c.query('begin');
-        await c.query('select tenancy.bind($1, $2)', [w.a.id, 'ac-alice']);
-        return c.query(sql).then(() => undefined, (e: { code?: string; message?: string }) => e);
-      });
+      const app = await w.appError(w.a.id, 'ac-alice', sql);
       expect(app?.code, sql).toBe('42501');
       for (const who of ['analystA', 'auditorA', 'projector'] as const) {
         const error = await w.error(who, sql);
@@ -171,29 +168,11 @@ describe('secrets', () => {
   });
 
   it('structurally: no app, analyst, auditor, projector, writer or eraser privilege on any generation of it, nor on internal', async () => {
-    const roles = [w.rm.roles.app, w.rm.roles.analysts, w.rm.roles.auditors, w.rm.roles.projector, w.analysts!.analystA.role, w.analysts!.auditorA.role];
-    const tables = (await w.rows('superuser', "select c.oid::regclass::text as t from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname like 'rm\\_secrets\\_g%' and c.relkind = 'r'")).map((r) => String(r['t']));
-    expect(tables.length).toBeGreaterThan(0);
-    for (const role of roles) {
-      for (const table of [...tables, 'internal.secrets']) {
-        const [row] = await w.rows('superuser', `select has_table_privilege($1, $2, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER') as any,
-          has_any_column_privilege($1, $2, 'SELECT, INSERT, UPDATE, REFERENCES') as col`, [role, table]);
-        expect(row, `${role} on ${table}`).toEqual({ any: false, col: false });
-      }
-      const [schema] = await w.rows('superuser', "select has_schema_privilege($1, 'internal', 'USAGE, CREATE') as u", [role]);
-      expect(schema, role).toEqual({ u: false });
-    }
-    for (const role of [w.rm.roles.writer, w.rm.roles.eraser]) {
-      const [row] = await w.rows('superuser', "select has_schema_privilege($1, 'internal', 'USAGE') as u, has_table_privilege($1, 'internal.secrets', 'SELECT') as s", [role]);
-      expect(row, role).toEqual({ u: false, s: false });
-    }
-    const policies = await w.rows('superuser', "select policyname, roles::text from pg_policies where schemaname like 'rm\\_secrets\\_g%' order by 1");
-    expect(policies.map((p) => p['policyname'])).toEqual(['opener_reads', 'projector_writes', 'tenant_erasure']);
-    expect(String(policies[0]!['roles'])).toBe(`{${openerRole(w.rm.roles)}}`);
+    await expectOnlyTheOpenerReads(w, 'secrets');
   });
 
   it('structurally: analysts and auditors have no privilege on provider keys; the writer deletes only provider keys, secrets, memories and chat content', async () => {
-    const keyTables = (await w.rows('superuser', "select c.oid::regclass::text as t from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname like 'rm\\_provider\\_keys\\_g%' and c.relkind = 'r'")).map((r) => String(r['t']));
+    const keyTables = await generationTables(w, 'provider_keys');
     for (const role of [w.rm.roles.analysts, w.rm.roles.auditors, w.analysts!.auditorA.role])
       for (const table of [...keyTables, 'analytics.provider_keys']) {
         const [row] = await w.rows('superuser', "select has_table_privilege($1, $2, 'SELECT') as s", [role, table]);

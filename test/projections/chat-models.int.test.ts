@@ -11,11 +11,11 @@ import { foldChatContent } from '../../projections/models/chat-content.ts';
 import { chatContentReaderPool, conversationHistory, memories } from '../../projections/models/chat-content-reader.ts';
 import { foldConversations } from '../../projections/models/conversations.ts';
 import { foldMemories } from '../../projections/models/memories.ts';
-import type { ProjectedEvent } from '../../projections/models/model.ts';
 import { rebuild } from '../../projections/rebuild.ts';
 import { asRole } from '../../projections/tenancy/roles.ts';
 import { checksums } from './support/expected.ts';
 import { ChatWorld } from './support/chat-world.ts';
+import { foundIn, plainRows, sortedBy } from './support/tenant-world.ts';
 
 let w: ChatWorld;
 let opener: pg.Pool;
@@ -28,29 +28,8 @@ afterAll(async () => {
   await w?.close();
 });
 
-const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : v);
-const plain = (rows: readonly Record<string, unknown>[]) => rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, iso(v)])));
-const kept = (): ProjectedEvent[] =>
-  w.events.filter((e) => e.event.tenantId !== w.c.id).map((e, i) => ({ event: e.event, hash: e.hash, offset: BigInt(i) }));
-const q = async (sql: string, values: unknown[] = []) => plain((await w.rm.admin.query(sql, values)).rows);
-const sorted = <R extends object>(rows: readonly R[], keys: readonly (keyof R)[]) =>
-  [...rows].sort((x, y) => {
-    const [a, b] = [JSON.stringify(keys.map((k) => x[k])), JSON.stringify(keys.map((k) => y[k]))];
-    return a < b ? -1 : a > b ? 1 : 0;
-  });
-
-async function mentions(needle: string): Promise<Record<string, number>> {
-  const { rows: tables } = await w.rm.admin.query<{ t: string }>(
-    "select c.oid::regclass::text as t from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname like 'rm\\_%' and c.relkind = 'r' order by 1");
-  for (const table of ['chat_content', 'conversations', 'chat_messages', 'memories']) expect(tables.some((t) => t.t.endsWith(`.${table}`)), table).toBe(true);
-  const found: Record<string, number> = {};
-  for (const { t } of tables) {
-    const { rows } = await w.rm.admin.query<{ n: number }>(`select count(*)::int as n from ${t} x where strpos(lower(row_to_json(x)::text), lower($1)) > 0`, [needle]);
-    found[t] = rows[0]!.n;
-  }
-  return found;
-}
-const nowhere = (found: Record<string, number>) => Object.entries(found).filter(([, n]) => n > 0);
+const q = (sql: string, values: unknown[] = []) => w.query(sql, values);
+const mentions = (needle: string) => w.mentions(needle, ['chat_content', 'conversations', 'chat_messages', 'memories']);
 
 const CONVERSATIONS = `select tenant_id, conversation_id, user_id, model, status, started_at, deleted_at, messages::int, replies::int, failures::int,
   bytes_in::int, bytes_out::int, input_tokens::int, output_tokens::int, last_activity_at, last_seq::int from analytics.conversations`;
@@ -60,14 +39,14 @@ const MESSAGES = `select tenant_id, seq::int, conversation_id, user_id, role, me
 describe('the chat read models', () => {
   it('conversations: one row per conversation with counts, sizes and token usage, as the pure fold says', async () => {
     const rows = await q(CONVERSATIONS);
-    const { rows: folded, patches } = foldConversations(kept());
+    const { rows: folded, patches } = foldConversations(w.keptEvents());
     expect(patches).toEqual([]);
     const expected = folded.map((r) => ({
       tenant_id: r.tenantId, conversation_id: r.conversationId, user_id: r.userId, model: r.model, status: r.status, started_at: r.startedAt,
       deleted_at: r.deletedAt, messages: r.messages, replies: r.replies, failures: r.failures, bytes_in: r.bytesIn, bytes_out: r.bytesOut,
       input_tokens: r.inputTokens, output_tokens: r.outputTokens, last_activity_at: r.lastActivityAt, last_seq: r.lastSeq,
     }));
-    expect(sorted(rows, ['tenant_id', 'conversation_id'])).toEqual(sorted(expected, ['tenant_id', 'conversation_id']));
+    expect(sortedBy(rows, ['tenant_id', 'conversation_id'])).toEqual(sortedBy(expected, ['tenant_id', 'conversation_id']));
     expect(rows).toHaveLength(8);
     const a = (id: string) => rows.find((r) => r['conversation_id'] === id)!;
     const { a1, a2, b1, o1 } = w.a.conversations;
@@ -81,12 +60,12 @@ describe('the chat read models', () => {
 
   it('chat_messages: one metadata row per message, reply and failure, as the pure fold says', async () => {
     const rows = await q(MESSAGES);
-    const expected = foldConversations(kept()).messages.map((r) => ({
+    const expected = foldConversations(w.keptEvents()).messages.map((r) => ({
       tenant_id: r.tenantId, seq: r.seq, conversation_id: r.conversationId, user_id: r.userId, role: r.role, message_id: r.messageId,
       reply_to: r.replyTo, bytes: r.bytes, model: r.model, input_tokens: r.inputTokens, output_tokens: r.outputTokens,
       stop_reason: r.stopReason, reason: r.reason, at: r.at,
     }));
-    expect(sorted(rows, ['tenant_id', 'seq'])).toEqual(sorted(expected, ['tenant_id', 'seq']));
+    expect(sortedBy(rows, ['tenant_id', 'seq'])).toEqual(sortedBy(expected, ['tenant_id', 'seq']));
     const a1 = rows.filter((r) => r['conversation_id'] === w.a.conversations.a1).sort((x, y) => Number(x['seq']) - Number(y['seq']));
     const { m1, m2, m3 } = w.a.messages;
     expect(a1.map((r) => [r['role'], r['message_id'], r['reply_to'], r['reason'], r['stop_reason']])).toEqual([
@@ -100,8 +79,8 @@ describe('the chat read models', () => {
 
   it('memories: id, size and date of each memory still kept; a forgotten one is gone', async () => {
     const rows = await q('select tenant_id, user_id, memory_id, bytes::int, stored_at, last_seq::int from analytics.memories');
-    const { rows: folded } = foldMemories(kept());
-    expect(sorted(rows, ['tenant_id', 'memory_id'])).toEqual(sorted(folded.map((r) => ({
+    const { rows: folded } = foldMemories(w.keptEvents());
+    expect(sortedBy(rows, ['tenant_id', 'memory_id'])).toEqual(sortedBy(folded.map((r) => ({
       tenant_id: r.tenantId, user_id: r.userId, memory_id: r.memoryId, bytes: r.bytes, stored_at: r.storedAt, last_seq: r.lastSeq,
     })), ['tenant_id', 'memory_id']));
     expect(rows.filter((r) => r['tenant_id'] === w.a.id).map((r) => [r['user_id'], r['bytes']]).sort()).toEqual([['ac-alice', 100], ['ac-bob', 300], ['ac-owner', 400]]);
@@ -110,8 +89,8 @@ describe('the chat read models', () => {
 
   it('chat_content: the sealed content still kept; none of a deleted conversation or a forgotten memory', async () => {
     const rows = await q('select tenant_id, seq::int, user_id, conversation_id, kind, item_id, sealed, bytes::int, at from internal.chat_content');
-    const { rows: folded } = foldChatContent(kept());
-    expect(sorted(rows, ['tenant_id', 'seq'])).toEqual(sorted(folded.map((r) => ({
+    const { rows: folded } = foldChatContent(w.keptEvents());
+    expect(sortedBy(rows, ['tenant_id', 'seq'])).toEqual(sortedBy(folded.map((r) => ({
       tenant_id: r.tenantId, seq: r.seq, user_id: r.userId, conversation_id: r.conversationId, kind: r.kind, item_id: r.itemId,
       sealed: JSON.parse(r.sealed) as unknown, bytes: r.bytes, at: r.at,
     })), ['tenant_id', 'seq']));
@@ -191,9 +170,9 @@ describe('the chat read models', () => {
   });
 
   it('the deleted tenant has no row left in any table of any generation', async () => {
-    expect(nowhere(await mentions(w.c.id))).toEqual([]);
-    expect(nowhere(await mentions('in-alice'))).toEqual([]);
-    expect(nowhere(await mentions(w.c.conversations.a1))).toEqual([]);
+    expect(foundIn(await mentions(w.c.id))).toEqual([]);
+    expect(foundIn(await mentions('in-alice'))).toEqual([]);
+    expect(foundIn(await mentions(w.c.conversations.a1))).toEqual([]);
   });
 });
 
@@ -204,7 +183,7 @@ describe('erasing a user (UserErased)', () => {
 
   it('leaves no trace of the user, their conversations, messages or memories in any table of any generation', async () => {
     const { a1, a2 } = w.a.conversations;
-    for (const needle of ['ac-alice', 'dek-u-ac-alice', a1, a2, w.a.messages.m7, w.a.memories.a1, w.a.memories.a3]) expect(nowhere(await mentions(needle)), needle).toEqual([]);
+    for (const needle of ['ac-alice', 'dek-u-ac-alice', a1, a2, w.a.messages.m7, w.a.memories.a1, w.a.memories.a3]) expect(foundIn(await mentions(needle)), needle).toEqual([]);
     expect(Object.values(await mentions('gx-alice')).reduce((x, y) => x + y, 0)).toBeGreaterThan(10);
   });
 
@@ -241,6 +220,6 @@ describe('a rebuild of every model', () => {
     const result = await rebuild({ brokers: w.rm.spine.brokers, databaseUrl: w.rm.url, topic: w.rm.topic, maxBytesPerPartition: 1024 });
     expect(result.models.map((m) => m.name)).toEqual(expect.arrayContaining(['chat_content', 'conversations', 'memories']));
     expect(await checksums(w.rm.admin)).toEqual(before);
-    for (const needle of ['ac-alice', w.a.conversations.a2, w.c.id]) expect(nowhere(await mentions(needle)), needle).toEqual([]);
+    for (const needle of ['ac-alice', w.a.conversations.a2, w.c.id]) expect(foundIn(await mentions(needle)), needle).toEqual([]);
   });
 });

@@ -9,7 +9,6 @@ import { createKafka } from '../../kafka/client.ts';
 import { asRole } from '../../projections/tenancy/roles.ts';
 import { auditRow } from '../../projections/models/audit.ts';
 import { redactUser } from '../../projections/models/audit-summary.ts';
-import type { ProjectedEvent } from '../../projections/models/model.ts';
 import { foldProviderKeys } from '../../projections/models/provider-keys.ts';
 import { foldSecrets } from '../../projections/models/secrets.ts';
 import { readSecret, secretsReaderPool } from '../../projections/models/secrets-reader.ts';
@@ -20,6 +19,7 @@ import { projectionsStatus } from '../../projections/status.ts';
 import { openPool } from '../../deploy/postgres/pool.ts';
 import { checksums } from './support/expected.ts';
 import { VaultWorld } from './support/vault-world.ts';
+import { foundIn, plainRows, sortedBy } from './support/tenant-world.ts';
 
 let w: VaultWorld;
 let opener: pg.Pool;
@@ -32,43 +32,19 @@ afterAll(async () => {
   await w?.close();
 });
 
-const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : v);
-const plain = (rows: readonly Record<string, unknown>[]) => rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, iso(v)])));
-/** The events a projection applies: the deleted tenant's are erased. */
-const kept = (): ProjectedEvent[] =>
-  w.events.filter((e) => e.event.tenantId !== w.c.id).map((e, i) => ({ event: e.event, hash: e.hash, offset: BigInt(i) }));
-const q = async (sql: string, values: unknown[] = []) => plain((await w.rm.admin.query(sql, values)).rows);
-/** Sorted by the JSON of the given columns (the same order for actual and expected rows). */
-const sorted = <R extends object>(rows: readonly R[], keys: readonly (keyof R)[]) =>
-  [...rows].sort((x, y) => {
-    const [a, b] = [JSON.stringify(keys.map((k) => x[k])), JSON.stringify(keys.map((k) => y[k]))];
-    return a < b ? -1 : a > b ? 1 : 0;
-  });
-
-/** Every table of every read-model generation (rm_*), with how many of its rows mention `needle`. */
-async function mentions(needle: string): Promise<Record<string, number>> {
-  const { rows: tables } = await w.rm.admin.query<{ t: string }>(
-    "select c.oid::regclass::text as t from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname like 'rm\\_%' and c.relkind = 'r' order by 1");
-  expect(tables.length).toBeGreaterThanOrEqual(8);
-  const found: Record<string, number> = {};
-  for (const { t } of tables) {
-    const { rows } = await w.rm.admin.query<{ n: number }>(`select count(*)::int as n from ${t} x where strpos(lower(row_to_json(x)::text), lower($1)) > 0`, [needle]);
-    found[t] = rows[0]!.n;
-  }
-  return found;
-}
-const nowhere = (found: Record<string, number>) => Object.entries(found).filter(([, n]) => n > 0);
+const q = (sql: string, values: unknown[] = []) => w.query(sql, values);
+const mentions = (needle: string) => w.mentions(needle, ['sources', 'source_queries', 'provider_keys', 'secrets']);
 
 describe('the vault read models', () => {
   it('sources: one row per source, metadata only, as the pure fold says', async () => {
     const rows = await q(`select tenant_id, source_id, owner_id, kind, name, status, credential_version, credential_format, connected_at, rotated_at,
       disconnected_at, disconnected_by, last_query_at, queries_authorized::int, last_seq::int from analytics.sources order by tenant_id, source_id`);
-    const expected = foldSources(kept()).rows.map((r) => ({
+    const expected = foldSources(w.keptEvents()).rows.map((r) => ({
       tenant_id: r.tenantId, source_id: r.sourceId, owner_id: r.ownerId, kind: r.kind, name: r.name, status: r.status,
       credential_version: r.credentialVersion, credential_format: r.credentialFormat, connected_at: r.connectedAt, rotated_at: r.rotatedAt,
       disconnected_at: r.disconnectedAt, disconnected_by: r.disconnectedBy, last_query_at: r.lastQueryAt, queries_authorized: r.queriesAuthorized, last_seq: r.lastSeq,
     }));
-    expect(sorted(rows, ['tenant_id', 'source_id'])).toEqual(sorted(expected, ['tenant_id', 'source_id']));
+    expect(sortedBy(rows, ['tenant_id', 'source_id'])).toEqual(sortedBy(expected, ['tenant_id', 'source_id']));
     expect(rows).toHaveLength(6);
     const a = (id: string) => rows.find((r) => r['source_id'] === id)!;
     const { s1, s2, s3 } = w.a.sources;
@@ -82,21 +58,21 @@ describe('the vault read models', () => {
 
   it('source_queries: the hash and the limits of every authorization, never a query text', async () => {
     const rows = await q('select tenant_id, seq::int, source_id, owner_id, query_hash, max_rows::int, max_bytes::int, authorized_at from analytics.source_queries order by tenant_id, seq');
-    const expected = sourceQueryRows(kept()).map((r) => ({
+    const expected = sourceQueryRows(w.keptEvents()).map((r) => ({
       tenant_id: r.tenantId, seq: r.seq, source_id: r.sourceId, owner_id: r.ownerId, query_hash: r.queryHash, max_rows: r.maxRows, max_bytes: r.maxBytes, authorized_at: r.authorizedAt,
     }));
-    expect(sorted(rows, ['tenant_id', 'seq'])).toEqual(sorted(expected, ['tenant_id', 'seq']));
+    expect(sortedBy(rows, ['tenant_id', 'seq'])).toEqual(sortedBy(expected, ['tenant_id', 'seq']));
     expect(rows.filter((r) => r['tenant_id'] === w.a.id)).toHaveLength(3);
     expect(rows.every((r) => /^[0-9a-f]{64}$/.test(String(r['query_hash'])))).toBe(true);
   });
 
   it('provider_keys: masks, versions and formats; a deleted key is gone', async () => {
     const rows = await q('select tenant_id, user_id, provider, mask, version, format, stored_at, rotated_at, last_seq::int from analytics.provider_keys order by 1, 2, 3');
-    const { rows: folded, patches, deletions } = foldProviderKeys(kept());
+    const { rows: folded, patches, deletions } = foldProviderKeys(w.keptEvents());
     expect(patches).toEqual([]);
     expect(deletions.map((d) => [d.userId, d.provider]).sort()).toEqual([['ac-admin', 'mistral'], ['gx-admin', 'mistral']]);
     const keys = ['tenant_id', 'user_id', 'provider'] as const;
-    expect(sorted(rows, keys)).toEqual(sorted(folded.map((r) => ({
+    expect(sortedBy(rows, keys)).toEqual(sortedBy(folded.map((r) => ({
       tenant_id: r.tenantId, user_id: r.userId, provider: r.provider, mask: r.mask, version: r.version, format: r.format, stored_at: r.storedAt, rotated_at: r.rotatedAt, last_seq: r.lastSeq,
     })), keys));
     const of = (userId: string) => rows.filter((r) => r['user_id'] === userId).map((r) => [r['provider'], r['mask'], r['version'], r['format']]);
@@ -109,11 +85,11 @@ describe('the vault read models', () => {
 
   it('secrets: the current sealed value of each secret, removed with its key or its source\'s connection', async () => {
     const rows = await q('select tenant_id, owner_id, purpose, subject, version, format, sealed, legacy, updated_at, last_seq::int from internal.secrets order by 1, 2, 3, 4');
-    const { rows: folded, deletions } = foldSecrets(kept());
+    const { rows: folded, deletions } = foldSecrets(w.keptEvents());
     expect(deletions.map((d) => [d.ownerId, d.purpose]).sort()).toEqual([
       ['ac-admin', 'provider-key'], ['ac-owner', 'source-credential'], ['gx-admin', 'provider-key'], ['gx-owner', 'source-credential']]);
     const keys = ['tenant_id', 'owner_id', 'purpose', 'subject'] as const;
-    expect(sorted(rows, keys)).toEqual(sorted(folded.map((r) => ({
+    expect(sortedBy(rows, keys)).toEqual(sortedBy(folded.map((r) => ({
       tenant_id: r.tenantId, owner_id: r.ownerId, purpose: r.purpose, subject: r.subject, version: r.version, format: r.format,
       sealed: r.sealed === null ? null : (JSON.parse(r.sealed) as unknown), legacy: r.legacy, updated_at: r.updatedAt, last_seq: r.lastSeq,
     })), keys));
@@ -173,8 +149,8 @@ describe('the vault read models', () => {
   });
 
   it('the deleted tenant has no row left in any table of any generation', async () => {
-    expect(nowhere(await mentions(w.c.id))).toEqual([]);
-    expect(nowhere(await mentions('in-alice'))).toEqual([]);
+    expect(foundIn(await mentions(w.c.id))).toEqual([]);
+    expect(foundIn(await mentions('in-alice'))).toEqual([]);
   });
 
   it('`projections status` lists the new models, caught up', async () => {
@@ -194,7 +170,7 @@ describe('erasing a user (UserErased)', () => {
   });
 
   it('leaves no trace of the user or their email in any table of any generation', async () => {
-    for (const needle of ['ac-alice', 'ac-alice@acme.example', 'dek-u-ac-alice', 'ac-owner', 'ac-owner@acme.example']) expect(nowhere(await mentions(needle)), needle).toEqual([]);
+    for (const needle of ['ac-alice', 'ac-alice@acme.example', 'dek-u-ac-alice', 'ac-owner', 'ac-owner@acme.example']) expect(foundIn(await mentions(needle)), needle).toEqual([]);
     // The other tenant's alice is untouched.
     expect(Object.values(await mentions('gx-alice')).reduce((a, b) => a + b, 0)).toBeGreaterThan(10);
   });
@@ -212,7 +188,7 @@ describe('erasing a user (UserErased)', () => {
 
   it('redacts the audit rows that named them exactly as audit-summary.ts\'s contract says', async () => {
     const actual = await q('select seq::int, actor_id, target, summary from analytics.audit_log where tenant_id = $1 order by seq', [w.a.id]);
-    const expected = kept().filter((e) => e.event.tenantId === w.a.id).map((e) => {
+    const expected = w.keptEvents().filter((e) => e.event.tenantId === w.a.id).map((e) => {
       let row = auditRow(e);
       for (const erasure of erasures) if (row.seq <= erasure.seq) row = redactUser(row, erasure.userId);
       return { seq: row.seq, actor_id: row.actorId, target: row.target, summary: row.summary };
@@ -253,6 +229,6 @@ describe('a rebuild of every model', () => {
       ['audit', 2], ['chat_content', 2], ['conversations', 2], ['members', 2], ['memories', 2], ['provider_keys', 2], ['secrets', 2],
       ['source_queries', 2], ['sources', 2], ['tenants', 2]]);
     expect(await checksums(w.rm.admin)).toEqual(before);
-    for (const needle of ['ac-alice', 'ac-owner@acme.example', w.c.id]) expect(nowhere(await mentions(needle)), needle).toEqual([]);
+    for (const needle of ['ac-alice', 'ac-owner@acme.example', w.c.id]) expect(foundIn(await mentions(needle)), needle).toEqual([]);
   });
 });

@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { eventHash } from '../../chain/event-hash.ts';
-import { isPendingSecret, parseTenantCommand, TENANT_COMMAND_TYPES, tenantDecider } from '../../domain/tenant/index.ts';
-import type { SecretSlot, TenantCommand, TenantEvent } from '../../domain/tenant/index.ts';
+import { parseTenantCommand, TENANT_COMMAND_TYPES, tenantDecider } from '../../domain/tenant/index.ts';
+import type { TenantCommand, TenantEvent } from '../../domain/tenant/index.ts';
 import { decodeEvent, decodePayload, encodeEvent, encodePayload } from '../../schemas/codec.ts';
 import type { JsonObject, LogicalEvent } from '../../schemas/logical.ts';
 import { SCHEMAS_DIR, latestVersion, schemaRegistry } from '../../schemas/registry.ts';
@@ -28,7 +28,7 @@ import {
   rotateProviderKey,
   rotateSourceCredential,
   rotateTenantKey,
-  sealed,
+  logicalEventOf,
   service,
   SOURCE_A,
   SOURCE_B,
@@ -121,32 +121,9 @@ describe('vault command payloads', () => {
 });
 
 /** What the processor does before hashing: seal every PendingSecret, fill an empty mask. */
-function asSealed(event: TenantEvent): JsonObject {
-  const data: Record<string, unknown> = { ...event.data };
-  for (const [key, value] of Object.entries(data)) {
-    if (typeof value === 'object' && value !== null && isPendingSecret(value as SecretSlot)) {
-      const { owner } = (value as { owner: { userId: string; keyVersion: number } });
-      data[key] = sealed(owner.userId, owner.keyVersion);
-      if (data['mask'] === '') data['mask'] = 'sk-ant-…9f3a';
-    }
-  }
-  return data as JsonObject;
-}
-
-function logicalEvent(event: TenantEvent, seq: number): LogicalEvent {
-  return {
-    tenantId: TENANT_ID,
-    seq,
-    prevHash: '0'.repeat(64),
-    eventId: '00000000-0000-4000-8000-000000000001',
-    type: event.type,
-    schemaVersion: 1,
-    occurredAt: '2026-11-23T10:00:07.111Z',
-    actor: { kind: 'user', id: 'bob' },
-    commandId: '10000000-0000-4000-8000-000000000001',
-    payload: asSealed(event),
-  };
-}
+const logicalEvent = (event: TenantEvent, seq: number): LogicalEvent => logicalEventOf(event, seq, (data) => {
+  if (data['mask'] === '') data['mask'] = 'sk-ant-…9f3a';
+});
 
 const HISTORY: readonly TenantEvent[] = [
   tenantCreated('alice'),

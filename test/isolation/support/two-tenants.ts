@@ -6,13 +6,12 @@
 // Every string of Globex and Initech carries a marker ("globex", "gx-", "initech", "in-"), so a
 // leak anywhere shows up in JSON.stringify of whatever an attack returned.
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import { expect } from 'vitest';
 import type { CommandInput, PalisadeClient } from '../../../producers/client.ts';
 import { grantAnalyst, type GrantedAnalyst } from '../../../projections/tenancy/analysts.ts';
-import { quoteIdent } from '../../../projections/tenancy/roles.ts';
-import { randomPassword, scramSha256Verifier } from '../../../projections/tenancy/scram.ts';
 import { ReadModelSpine } from '../../projections/support/read-models.ts';
+import { RoleSessions, loginUrl } from '../../projections/support/role-sessions.ts';
 
 export type Principal = 'analystA' | 'auditorA' | 'analystB' | 'auditorB' | 'app' | 'projector' | 'superuser';
 
@@ -50,23 +49,21 @@ function commands(t: string, names: { name: string; domain: string; p: string })
   ];
 }
 
-export class TwoTenants {
-  readonly rm: ReadModelSpine;
+export class TwoTenants extends RoleSessions<Principal> {
   readonly a: TenantFacts;
   readonly b: TenantFacts;
   /** Deleted: nothing of it may remain anywhere. */
   readonly c: { readonly id: string };
   readonly analysts: Readonly<Record<'analystA' | 'auditorA' | 'analystB' | 'auditorB', GrantedAnalyst>>;
-  readonly urls: Readonly<Record<Principal, string>>;
-  private readonly open = new Set<pg.Client>();
+  /** Every principal has a login here. */
+  declare readonly urls: Readonly<Record<Principal, string>>;
 
-  private constructor(rm: ReadModelSpine, a: TenantFacts, b: TenantFacts, c: string, analysts: TwoTenants['analysts'], urls: TwoTenants['urls']) {
-    this.rm = rm;
+  private constructor(rm: ReadModelSpine, a: TenantFacts, b: TenantFacts, c: string, analysts: TwoTenants['analysts'], urls: Readonly<Record<Principal, string>>) {
+    super(rm, urls);
     this.a = a;
     this.b = b;
     this.c = { id: c };
     this.analysts = analysts;
-    this.urls = urls;
   }
 
   static async create(): Promise<TwoTenants> {
@@ -94,14 +91,7 @@ export class TwoTenants {
         analystB: await grant(bId, 'ben', false),
         auditorB: await grant(bId, 'bella', true),
       };
-      const login = async (role: string) => {
-        const password = randomPassword();
-        await rm.admin.query(`alter role ${quoteIdent(role)} login password '${scramSha256Verifier(password)}'`);
-        const url = new URL(rm.url);
-        url.username = role;
-        url.password = password;
-        return url.toString();
-      };
+      const login = (role: string) => loginUrl(rm, role);
       const urls = {
         analystA: analysts.analystA.connectionString, auditorA: analysts.auditorA.connectionString,
         analystB: analysts.analystB.connectionString, auditorB: analysts.auditorB.connectionString,
@@ -112,43 +102,6 @@ export class TwoTenants {
       await rm.close().catch(() => undefined);
       throw error;
     }
-  }
-
-  /** A new session as `who` (closed by close() if the test does not). */
-  async connect(who: Principal, options: Partial<pg.ClientConfig> = {}): Promise<pg.Client> {
-    const client = new pg.Client({ connectionString: this.urls[who], connectionTimeoutMillis: 10_000, ...options });
-    client.on('error', () => undefined);
-    await client.connect();
-    this.open.add(client);
-    return client;
-  }
-
-  /** Runs `fn` in a fresh session as `who`, then closes it. */
-  async as<T>(who: Principal, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-    const client = await this.connect(who);
-    try {
-      return await fn(client);
-    } finally {
-      this.open.delete(client);
-      await client.end().catch(() => undefined);
-    }
-  }
-
-  /** The rows of `sql` as `who`. */
-  rows(who: Principal, sql: string, values: unknown[] = []): Promise<Record<string, unknown>[]> {
-    return this.as(who, async (c) => (await c.query(sql, values)).rows);
-  }
-
-  /** The error `sql` raises as `who` (fails the test if it does not raise). */
-  async error(who: Principal, sql: string, values: unknown[] = []): Promise<pg.DatabaseError> {
-    return this.as(who, async (c) => {
-      try {
-        await c.query(sql, values);
-      } catch (error) {
-        return error as pg.DatabaseError;
-      }
-      throw new Error(`expected "${sql}" to fail as ${who}, but it succeeded`);
-    });
   }
 
   /** Nothing of Globex or Initech in `value` (any shape). */
@@ -169,11 +122,6 @@ export class TwoTenants {
     expect(error.code, error.message).toBe(sqlState);
     if (message !== undefined) expect(error.message).toMatch(message);
     this.expectNoForeign({ message: error.message, detail: error.detail, hint: error.hint, where: error.where });
-  }
-
-  async close(): Promise<void> {
-    for (const client of this.open) await client.end().catch(() => undefined);
-    await this.rm.close();
   }
 }
 

@@ -1,29 +1,14 @@
-// A world for the chat read models (conversations + chat_messages, memories, chat_content):
-// tenants Acme (A) and Globex (B) with members and chat histories — conversations with replies,
-// a failure and a pending message, a conversation deleted, memories stored and one forgotten —
-// and a third tenant Initech deleted. Synthetic but valid events (hash-chained per tenant,
-// Avro-encoded, keyed and partitioned like the processor's), produced one record at a time
-// straight to the events topic, as in vault-world.ts. eraseInA() then has tenant A erase alice
-// (after her last message and memory, in the same batch) while bob goes on.
-// Every user id of Globex and Initech carries a marker ("gx-", "in-"), and every nonce and
-// ciphertext is listed in `secretStrings`, so a leak shows up in JSON.stringify of a result.
-import pg from 'pg';
+// A world for the chat read models (conversations + chat_messages, memories, chat_content), on
+// the three tenants of tenant-world.ts: Acme (A) and Globex (B) with members and chat histories —
+// conversations with replies, a failure and a pending message, a conversation deleted, memories
+// stored and one forgotten — and Initech deleted. eraseInA() then has tenant A erase alice (after
+// her last message and memory, in the same batch) while bob goes on.
 import { randomUUID } from 'node:crypto';
-import { expect } from 'vitest';
-import { produceEvents, type GeneratedEvent } from '../../../bench/_synthetic-events.ts';
-import { partitionFor } from '../../../kafka/partitioner.ts';
-import { IdempotentProducer } from '../../../kafka/simple-producer.ts';
-import { encodeEvent } from '../../../schemas/codec.ts';
-import { grantAnalyst, type GrantedAnalyst } from '../../../projections/tenancy/analysts.ts';
-import { quoteIdent } from '../../../projections/tenancy/roles.ts';
-import { randomPassword, scramSha256Verifier } from '../../../projections/tenancy/scram.ts';
-import { openerRole } from '../../../projections/models/secrets-reader.ts';
+import type { GeneratedEvent } from '../../../bench/_synthetic-events.ts';
 import type { JsonObject } from '../../../schemas/logical.ts';
-import { ReadModelSpine } from './read-models.ts';
-import { TenantStream, user, type VaultPrincipal } from './vault-world.ts';
+import { TenantStream, TenantWorld, buildWorld, user, type Principal, type WorldOptions } from './tenant-world.ts';
 
-export type ChatPrincipal = VaultPrincipal;
-
+export type ChatPrincipal = Principal;
 export interface ChatTenant {
   readonly id: string;
   readonly p: string;
@@ -105,86 +90,9 @@ function tenantHistory(stream: TenantStream, t: ChatTenant, secrets: string[]): 
   memory(owner, t.memories.o1, 400);
 }
 
-async function produceOneByOne(rm: ReadModelSpine, events: readonly GeneratedEvent[]): Promise<void> {
-  const producer = await IdempotentProducer.open(rm.spine.kafka);
-  try {
-    for (const { event, hash } of events)
-      await producer.send([{ topic: rm.topic, partition: partitionFor(event.tenantId, rm.spine.partitions), key: event.tenantId, value: encodeEvent(event, hash) }]);
-  } finally {
-    await producer.close();
-  }
-}
-
-export class ChatWorld {
-  readonly rm: ReadModelSpine;
-  readonly a: ChatTenant;
-  readonly b: ChatTenant;
-  /** Deleted: nothing of it may remain anywhere. */
-  readonly c: ChatTenant;
-  /** Every event produced, in production order. */
-  readonly events: GeneratedEvent[];
-  /** Every nonce and ciphertext in the events. */
-  readonly secretStrings: string[];
-  readonly analysts: Readonly<Record<'analystA' | 'auditorA' | 'analystB', GrantedAnalyst>> | undefined;
-  readonly urls: Readonly<Partial<Record<ChatPrincipal, string>>>;
-  private readonly streamA: TenantStream;
-  private readonly open = new Set<pg.Client>();
-
-  private constructor(rm: ReadModelSpine, tenants: { a: ChatTenant; b: ChatTenant; c: ChatTenant }, streamA: TenantStream, events: GeneratedEvent[],
-    secretStrings: string[], analysts: ChatWorld['analysts'], urls: ChatWorld['urls']) {
-    this.rm = rm;
-    this.a = tenants.a;
-    this.b = tenants.b;
-    this.c = tenants.c;
-    this.streamA = streamA;
-    this.events = events;
-    this.secretStrings = secretStrings;
-    this.analysts = analysts;
-    this.urls = urls;
-  }
-
-  static async create(options: { logins?: boolean } = {}): Promise<ChatWorld> {
-    const rm = await ReadModelSpine.create({ partitions: 3 });
-    try {
-      const a = facts('ac-', 'Acme Corp', 'acme.example');
-      const b = facts('gx-', 'Globex Secret Labs', 'globex-secret.example');
-      const c = facts('in-', 'Initech', 'initech.example');
-      const secrets: string[] = [];
-      const streams = [a, b, c].map((t) => {
-        const stream = new TenantStream(t.id);
-        tenantHistory(stream, t, secrets);
-        return stream;
-      });
-      streams[2]!.add('TenantDeleted', { reason: 'in-closing down' }, user(c.users.owner));
-      const events: GeneratedEvent[] = [];
-      for (let i = 0; streams.some((s) => i < s.events.length); i++) for (const s of streams) if (i < s.events.length) events.push(s.events[i]!);
-      await produceOneByOne(rm, events);
-      await rm.startProjector();
-      await rm.waitForProjection();
-
-      let analysts: ChatWorld['analysts'];
-      const urls: Partial<Record<ChatPrincipal, string>> = { superuser: rm.url };
-      if (options.logins === true) {
-        const grant = (tenantId: string, name: string, audit: boolean) => grantAnalyst(rm.url, { tenantId, name, audit });
-        analysts = { analystA: await grant(a.id, 'ann', false), auditorA: await grant(a.id, 'audra', true), analystB: await grant(b.id, 'ben', false) };
-        const login = async (role: string) => {
-          const password = randomPassword();
-          await rm.admin.query(`alter role ${quoteIdent(role)} login password '${scramSha256Verifier(password)}'`);
-          const url = new URL(rm.url);
-          url.username = role;
-          url.password = password;
-          return url.toString();
-        };
-        Object.assign(urls, {
-          analystA: analysts.analystA.connectionString, auditorA: analysts.auditorA.connectionString, analystB: analysts.analystB.connectionString,
-          app: await login(rm.roles.app), projector: await login(rm.roles.projector), opener: await login(openerRole(rm.roles)),
-        });
-      }
-      return new ChatWorld(rm, { a, b, c }, streams[0]!, events, secrets, analysts, urls);
-    } catch (error) {
-      await rm.close().catch(() => undefined);
-      throw error;
-    }
+export class ChatWorld extends TenantWorld<ChatTenant> {
+  static async create(options: WorldOptions = {}): Promise<ChatWorld> {
+    return new ChatWorld(await buildWorld({ facts, history: tenantHistory }, options));
   }
 
   /**
@@ -192,81 +100,20 @@ export class ChatWorld {
    * bob goes on (a message, its reply, a memory). Waits until projected; returns the UserErased event.
    */
   async eraseInA(): Promise<GeneratedEvent> {
-    const s = this.streamA;
     const { alice, bob, owner } = this.a.users;
     const { a1, b1 } = this.a.conversations;
     const sealed = sealer(this.a, this.secretStrings);
-    const first = s.events.length;
-    s.add('ChatTurnRequested', { conversationId: a1, messageId: this.a.messages.m7, userId: alice, bytes: 5, content: sealed(alice, 'last-msg') }, user(alice));
-    s.add('MemoryStored', { memoryId: this.a.memories.a3, userId: alice, bytes: 6, content: sealed(alice, 'last-mem') }, user(alice));
-    const erasure = s.add('UserErased', { userId: alice }, user(owner));
-    s.add('ChatTurnRequested', { conversationId: b1, messageId: this.a.messages.m8, userId: bob, bytes: 7, content: sealed(bob, 'after-msg') }, user(bob));
-    s.add('AssistantReplied', {
-      conversationId: b1, userId: bob, replyTo: this.a.messages.m8, bytes: 8, content: sealed(bob, 'after-reply'), model: 'gpt-4o', inputTokens: 9, outputTokens: 10,
-    }, { kind: 'service', id: 'chat-worker' });
-    s.add('MemoryStored', { memoryId: this.a.memories.b2, userId: bob, bytes: 11, content: sealed(bob, 'after-mem') }, user(bob));
-    const added = s.events.slice(first);
-    this.events.push(...added);
-    // One record batch: the live projector applies alice's last acts and her erasure in one batch.
-    await produceEvents(this.rm.spine.kafka, this.rm.topic, this.rm.spine.partitions, added);
-    await this.rm.waitForProjection();
-    return erasure;
-  }
-
-  async as<T>(who: ChatPrincipal, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-    const url = this.urls[who];
-    if (url === undefined) throw new Error(`no login for ${who} (create the world with logins: true)`);
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
-    client.on('error', () => undefined);
-    await client.connect();
-    this.open.add(client);
-    try {
-      return await fn(client);
-    } finally {
-      this.open.delete(client);
-      await client.end().catch(() => undefined);
-    }
-  }
-
-  rows(who: ChatPrincipal, sql: string, values: unknown[] = []): Promise<Record<string, unknown>[]> {
-    return this.as(who, async (c) => (await c.query(sql, values)).rows);
-  }
-
-  async error(who: ChatPrincipal, sql: string, values: unknown[] = []): Promise<pg.DatabaseError> {
-    return this.as(who, async (c) => {
-      try {
-        await c.query(sql, values);
-      } catch (error) {
-        return error as pg.DatabaseError;
-      }
-      throw new Error(`expected "${sql}" to fail as ${who}, but it succeeded`);
+    return this.appendToA((s) => {
+      s.add('ChatTurnRequested', { conversationId: a1, messageId: this.a.messages.m7, userId: alice, bytes: 5, content: sealed(alice, 'last-msg') }, user(alice));
+      s.add('MemoryStored', { memoryId: this.a.memories.a3, userId: alice, bytes: 6, content: sealed(alice, 'last-mem') }, user(alice));
+      const erasure = s.add('UserErased', { userId: alice }, user(owner));
+      s.add('ChatTurnRequested', { conversationId: b1, messageId: this.a.messages.m8, userId: bob, bytes: 7, content: sealed(bob, 'after-msg') }, user(bob));
+      s.add('AssistantReplied', {
+        conversationId: b1, userId: bob, replyTo: this.a.messages.m8, bytes: 8, content: sealed(bob, 'after-reply'), model: 'gpt-4o', inputTokens: 9, outputTokens: 10,
+      }, { kind: 'service', id: 'chat-worker' });
+      s.add('MemoryStored', { memoryId: this.a.memories.b2, userId: bob, bytes: 11, content: sealed(bob, 'after-mem') }, user(bob));
+      return erasure;
     });
-  }
-
-  /** As the app login, in one transaction bound with tenancy.bind(tenant, user). */
-  appRows(tenantId: string, userId: string | null, sql: string, values: unknown[] = []): Promise<Record<string, unknown>[]> {
-    return this.as('app', async (c) => {
-      await c.query('begin');
-      await c.query('select tenancy.bind($1, $2)', [tenantId, userId]);
-      const { rows } = await c.query(sql, values);
-      await c.query('commit');
-      return rows;
-    });
-  }
-
-  /** As the app login bound to (tenant, user): the error `sql` fails with. */
-  async appError(tenantId: string, userId: string | null, sql: string): Promise<pg.DatabaseError | undefined> {
-    return this.as('app', async (c) => {
-      await c.query('begin');
-      await c.query('select tenancy.bind($1, $2)', [tenantId, userId]);
-      return c.query(sql).then(() => undefined, (e: pg.DatabaseError) => e);
-    });
-  }
-
-  /** The active generation's schema of `model` (quoted). */
-  async liveSchema(model: string): Promise<string> {
-    const { rows } = await this.rm.admin.query<{ schema_name: string }>("select schema_name from projection_meta.generations where model = $1 and state = 'active'", [model]);
-    return quoteIdent(rows[0]!.schema_name);
   }
 
   /** Every id of tenant `t` (conversations, messages, memories). */
@@ -274,16 +121,7 @@ export class ChatWorld {
     return [t.id, ...Object.values(t.conversations), ...Object.values(t.messages), ...Object.values(t.memories)];
   }
 
-  /** Nothing of Globex or Initech in `value`, and no nonce or ciphertext at all. */
-  expectNoForeign(value: unknown, options: { secrets?: boolean } = {}): void {
-    const text = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
-    const lower = text.toLowerCase();
-    for (const marker of ['globex', 'gx-', 'initech', 'in-', ...this.idsOf(this.b), ...this.idsOf(this.c)]) expect(lower, `leaked "${marker}"`).not.toContain(marker);
-    if (options.secrets !== false) for (const secret of this.secretStrings) expect(text, 'leaked a ciphertext').not.toContain(secret);
-  }
-
-  async close(): Promise<void> {
-    for (const client of this.open) await client.end().catch(() => undefined);
-    await this.rm.close();
+  protected override foreignMarkers(): string[] {
+    return ['globex', 'gx-', 'initech', 'in-', ...this.idsOf(this.b), ...this.idsOf(this.c)];
   }
 }
