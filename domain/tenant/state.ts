@@ -3,7 +3,10 @@
 // key version, and for each source and provider key who owns it, its version and whether it is
 // still a legacy value; for each conversation and memory whose it is and (conversations) which
 // messages await a reply. Never a secret or any content, sealed or not.
+// Its collections are persistent (domain/persistent-map.ts): an event changes O(log n) of a
+// state that the previous version still shares, so a tenant that grows forever stays cheap.
 import type { DomainEvent } from '../messages.ts';
+import { PersistentMap, PersistentSet } from '../persistent-map.ts';
 import type {
   AssistantRepliedData,
   ChatTurnFailedData,
@@ -121,7 +124,7 @@ export interface Membership {
   readonly email: string;
 }
 
-export type Members = ReadonlyMap<string, Membership>;
+export type Members = PersistentMap<Membership>;
 
 /** A source ever connected in this tenant. Disconnected sources stay, so their ids are never reused. */
 export interface SourceState {
@@ -134,7 +137,7 @@ export interface SourceState {
   readonly connected: boolean;
 }
 
-export type Sources = ReadonlyMap<string, SourceState>;
+export type Sources = PersistentMap<SourceState>;
 
 /** A user's key for one provider. `version` starts at 1 with ProviderKeyStored. */
 export interface ProviderKeyState {
@@ -143,7 +146,7 @@ export interface ProviderKeyState {
 }
 
 /** userId → provider → key; a user without keys has no entry. */
-export type ProviderKeys = ReadonlyMap<string, ReadonlyMap<Provider, ProviderKeyState>>;
+export type ProviderKeys = PersistentMap<PersistentMap<ProviderKeyState>>;
 
 /** A message awaits its reply ('pending') or has had its one outcome, a reply or a failure ('answered'). */
 export type MessageStatus = 'pending' | 'answered';
@@ -155,10 +158,10 @@ export type MessageStatus = 'pending' | 'answered';
 export interface ConversationState {
   readonly userId: string;
   readonly deleted: boolean;
-  readonly messages: ReadonlyMap<string, MessageStatus>;
+  readonly messages: PersistentMap<MessageStatus>;
 }
 
-export type Conversations = ReadonlyMap<string, ConversationState>;
+export type Conversations = PersistentMap<ConversationState>;
 
 /** A memory ever stored in this tenant. Forgotten ones stay, so their ids are never reused. */
 export interface MemoryState {
@@ -166,7 +169,7 @@ export interface MemoryState {
   readonly forgotten: boolean;
 }
 
-export type Memories = ReadonlyMap<string, MemoryState>;
+export type Memories = PersistentMap<MemoryState>;
 
 export type AbsentTenant = { readonly status: 'absent' };
 export type ActiveTenant = {
@@ -178,7 +181,7 @@ export type ActiveTenant = {
   readonly sources: Sources;
   readonly providerKeys: ProviderKeys;
   /** Users erased from this tenant: they can never be added again. */
-  readonly erasedUsers: ReadonlySet<string>;
+  readonly erasedUsers: PersistentSet;
   readonly conversations: Conversations;
   readonly memories: Memories;
 };
@@ -267,30 +270,26 @@ function tenantCreated({ name, owner }: TenantCreatedData): ActiveTenant {
   return {
     status: 'active',
     name,
-    members: new Map([[owner.userId, { role: 'owner', email: owner.email }]]),
+    members: PersistentMap.of<Membership>([[owner.userId, { role: 'owner', email: owner.email }]]),
     keyVersion: INITIAL_KEY_VERSION,
-    sources: new Map(),
-    providerKeys: new Map(),
-    erasedUsers: new Set(),
-    conversations: new Map(),
-    memories: new Map(),
+    sources: PersistentMap.empty(),
+    providerKeys: PersistentMap.empty(),
+    erasedUsers: PersistentSet.empty(),
+    conversations: PersistentMap.empty(),
+    memories: PersistentMap.empty(),
   };
 }
 
 function evolveMembers(members: Members, event: MemberAdded | MemberRoleChanged | MemberRemoved): Members {
-  const next = new Map(members);
   switch (event.type) {
     case 'MemberAdded':
-      next.set(event.data.userId, { role: event.data.role, email: event.data.email });
-      return next;
+      return members.set(event.data.userId, { role: event.data.role, email: event.data.email });
     case 'MemberRoleChanged': {
       const member = members.get(event.data.userId);
-      if (member !== undefined) next.set(event.data.userId, { ...member, role: event.data.to });
-      return next;
+      return member === undefined ? members : members.set(event.data.userId, { ...member, role: event.data.to });
     }
     case 'MemberRemoved':
-      next.delete(event.data.userId);
-      return next;
+      return members.delete(event.data.userId);
   }
 }
 
@@ -301,34 +300,33 @@ function evolveSources(sources: Sources, event: SourceConnected | SourceCredenti
     if (source !== undefined) return sources; // ids are never reused
     const { ownerId, kind, name, credentialVersion } = event.data;
     const legacy = event.data.legacyCredential !== undefined;
-    return new Map(sources).set(sourceId, { ownerId, kind, name, credentialVersion, legacy, connected: true });
+    return sources.set(sourceId, { ownerId, kind, name, credentialVersion, legacy, connected: true });
   }
   if (source === undefined || !source.connected) return sources;
   const next = event.type === 'SourceCredentialRotated'
     ? { ...source, credentialVersion: event.data.credentialVersion, legacy: false }
     : { ...source, connected: false };
-  return new Map(sources).set(sourceId, next);
+  return sources.set(sourceId, next);
 }
 
 function evolveProviderKeys(keys: ProviderKeys, event: ProviderKeyStored | ProviderKeyRotated | ProviderKeyDeleted): ProviderKeys {
   const { userId, provider } = event.data;
-  const own = new Map<Provider, ProviderKeyState>(keys.get(userId));
+  const before = keys.get(userId) ?? PersistentMap.empty<ProviderKeyState>();
+  let own: PersistentMap<ProviderKeyState>;
   switch (event.type) {
     case 'ProviderKeyStored':
-      own.set(provider, { version: 1, legacy: event.data.legacySecret !== undefined });
+      own = before.set(provider, { version: 1, legacy: event.data.legacySecret !== undefined });
       break;
     case 'ProviderKeyRotated':
-      if (!own.has(provider)) return keys;
-      own.set(provider, { version: event.data.version, legacy: false });
+      if (!before.has(provider)) return keys;
+      own = before.set(provider, { version: event.data.version, legacy: false });
       break;
     case 'ProviderKeyDeleted':
-      if (!own.delete(provider)) return keys;
+      own = before.delete(provider);
+      if (own === before) return keys;
       break;
   }
-  const next = new Map(keys);
-  if (own.size === 0) next.delete(userId);
-  else next.set(userId, own);
-  return next;
+  return own.size === 0 ? keys.delete(userId) : keys.set(userId, own);
 }
 
 /**
@@ -336,26 +334,31 @@ function evolveProviderKeys(keys: ProviderKeys, event: ProviderKeyStored | Provi
  * conversations are deleted (messages and all) and their memories forgotten. Every id stays used.
  */
 function userErased(tenant: ActiveTenant, userId: string): ActiveTenant {
-  const members = new Map(tenant.members);
-  members.delete(userId);
-  const sources = new Map(tenant.sources);
+  // One pass over the tenant's sources, conversations and memories: erasure is rare.
+  let sources = tenant.sources;
   for (const [sourceId, source] of tenant.sources) {
-    if (source.ownerId === userId && source.connected) sources.set(sourceId, { ...source, connected: false });
+    if (source.ownerId === userId && source.connected) sources = sources.set(sourceId, { ...source, connected: false });
   }
-  const providerKeys = new Map(tenant.providerKeys);
-  providerKeys.delete(userId);
-  const conversations = new Map(tenant.conversations);
+  let conversations = tenant.conversations;
   for (const [conversationId, conversation] of tenant.conversations) {
-    if (conversation.userId === userId && !conversation.deleted) conversations.set(conversationId, deletedConversation(userId));
+    if (conversation.userId === userId && !conversation.deleted) conversations = conversations.set(conversationId, deletedConversation(userId));
   }
-  const memories = new Map(tenant.memories);
+  let memories = tenant.memories;
   for (const [memoryId, memory] of tenant.memories) {
-    if (memory.userId === userId && !memory.forgotten) memories.set(memoryId, { userId, forgotten: true });
+    if (memory.userId === userId && !memory.forgotten) memories = memories.set(memoryId, { userId, forgotten: true });
   }
-  return { ...tenant, members, sources, providerKeys, conversations, memories, erasedUsers: new Set(tenant.erasedUsers).add(userId) };
+  return {
+    ...tenant,
+    members: tenant.members.delete(userId),
+    sources,
+    providerKeys: tenant.providerKeys.delete(userId),
+    conversations,
+    memories,
+    erasedUsers: tenant.erasedUsers.add(userId),
+  };
 }
 
-const NO_MESSAGES: ReadonlyMap<string, MessageStatus> = new Map();
+const NO_MESSAGES: PersistentMap<MessageStatus> = PersistentMap.empty();
 
 /** What stays of a deleted conversation: whose it was, so its id is never reused. */
 function deletedConversation(userId: string): ConversationState {
@@ -369,25 +372,25 @@ function evolveConversations(conversations: Conversations, event: ConversationEv
   const conversation = conversations.get(conversationId);
   if (event.type === 'ConversationStarted') {
     if (conversation !== undefined) return conversations; // ids are never reused
-    return new Map(conversations).set(conversationId, { userId, deleted: false, messages: NO_MESSAGES });
+    return conversations.set(conversationId, { userId, deleted: false, messages: NO_MESSAGES });
   }
   if (conversation === undefined || conversation.deleted || conversation.userId !== userId) return conversations;
   let next: ConversationState;
   switch (event.type) {
     case 'ChatTurnRequested':
       if (conversation.messages.has(event.data.messageId)) return conversations;
-      next = { ...conversation, messages: new Map(conversation.messages).set(event.data.messageId, 'pending') };
+      next = { ...conversation, messages: conversation.messages.set(event.data.messageId, 'pending') };
       break;
     case 'AssistantReplied':
     case 'ChatTurnFailed':
       if (conversation.messages.get(event.data.replyTo) !== 'pending') return conversations;
-      next = { ...conversation, messages: new Map(conversation.messages).set(event.data.replyTo, 'answered') };
+      next = { ...conversation, messages: conversation.messages.set(event.data.replyTo, 'answered') };
       break;
     case 'ConversationDeleted':
       next = deletedConversation(conversation.userId);
       break;
   }
-  return new Map(conversations).set(conversationId, next);
+  return conversations.set(conversationId, next);
 }
 
 function evolveMemories(memories: Memories, event: MemoryStored | MemoryForgotten): Memories {
@@ -395,10 +398,10 @@ function evolveMemories(memories: Memories, event: MemoryStored | MemoryForgotte
   const memory = memories.get(memoryId);
   if (event.type === 'MemoryStored') {
     if (memory !== undefined) return memories; // ids are never reused
-    return new Map(memories).set(memoryId, { userId, forgotten: false });
+    return memories.set(memoryId, { userId, forgotten: false });
   }
   if (memory === undefined || memory.forgotten || memory.userId !== userId) return memories;
-  return new Map(memories).set(memoryId, { userId, forgotten: true });
+  return memories.set(memoryId, { userId, forgotten: true });
 }
 
 /** The value at `version` is now sealed (v2): the version stays, the legacy flag goes. */
@@ -406,10 +409,10 @@ function legacySecretResealed(tenant: ActiveTenant, data: LegacySecretResealedDa
   if (data.target === 'provider-key') {
     const key = data.provider === undefined ? undefined : providerKeyOf(tenant, data.userId, data.provider);
     if (data.provider === undefined || key === undefined) return tenant;
-    const own = new Map(tenant.providerKeys.get(data.userId)).set(data.provider, { ...key, legacy: false });
-    return { ...tenant, providerKeys: new Map(tenant.providerKeys).set(data.userId, own) };
+    const own = (tenant.providerKeys.get(data.userId) ?? PersistentMap.empty<ProviderKeyState>()).set(data.provider, { ...key, legacy: false });
+    return { ...tenant, providerKeys: tenant.providerKeys.set(data.userId, own) };
   }
   const source = data.sourceId === undefined ? undefined : tenant.sources.get(data.sourceId);
   if (data.sourceId === undefined || source === undefined) return tenant;
-  return { ...tenant, sources: new Map(tenant.sources).set(data.sourceId, { ...source, legacy: false }) };
+  return { ...tenant, sources: tenant.sources.set(data.sourceId, { ...source, legacy: false }) };
 }

@@ -30,6 +30,11 @@ function active(events: readonly TenantEvent[]): ActiveTenant {
   return state;
 }
 const created = [tenantCreated('alice'), memberAdded('bob', 'member'), memberAdded('carol', 'member')];
+/** A conversation with its messages as a plain object, to compare whole. */
+const conversationOf = (tenant: ActiveTenant, conversationId: string) => {
+  const c = tenant.conversations.get(conversationId);
+  return c === undefined ? undefined : { ...c, messages: Object.fromEntries(c.messages) };
+};
 const messagesOf = (tenant: ActiveTenant, conversationId: string) => Object.fromEntries(tenant.conversations.get(conversationId)?.messages ?? []);
 
 describe('evolve (chat events)', () => {
@@ -42,7 +47,7 @@ describe('evolve (chat events)', () => {
   describe('conversations', () => {
     it('records whose a started conversation is, with no messages', () => {
       const tenant = active([...created, conversationStarted('bob', CONV_A, 'gpt-4o')]);
-      expect(tenant.conversations.get(CONV_A)).toStrictEqual({ userId: 'bob', deleted: false, messages: new Map() });
+      expect(conversationOf(tenant, CONV_A)).toStrictEqual({ userId: 'bob', deleted: false, messages: {} });
     });
     it('marks a requested turn pending, and answered once replied or failed', () => {
       const asked = [...created, conversationStarted('bob', CONV_A), chatTurnRequested('bob', CONV_A, MSG_1), chatTurnRequested('bob', CONV_A, MSG_2)];
@@ -52,7 +57,7 @@ describe('evolve (chat events)', () => {
     });
     it('keeps a deleted conversation, without its messages, so its id is never reused', () => {
       const tenant = active([...created, conversationStarted('bob', CONV_A), chatTurnRequested('bob', CONV_A, MSG_1), conversationDeleted('bob', CONV_A)]);
-      expect(tenant.conversations.get(CONV_A)).toStrictEqual({ userId: 'bob', deleted: true, messages: new Map() });
+      expect(conversationOf(tenant, CONV_A)).toStrictEqual({ userId: 'bob', deleted: true, messages: {} });
     });
     it('ignores what decide never emits: a reused id, another user\'s events, turns in a deleted conversation, replies to unknown messages', () => {
       const base = active([...created, conversationStarted('bob', CONV_A), chatTurnRequested('bob', CONV_A, MSG_1)]);
@@ -98,7 +103,7 @@ describe('evolve (chat events)', () => {
     ];
     it('drops the erased user\'s conversations (messages and all) and memories; only their ids stay, used', () => {
       const tenant = active([...history, userErased('bob')]);
-      expect(tenant.conversations.get(CONV_A)).toStrictEqual({ userId: 'bob', deleted: true, messages: new Map() });
+      expect(conversationOf(tenant, CONV_A)).toStrictEqual({ userId: 'bob', deleted: true, messages: {} });
       expect(tenant.memories.get(MEMORY_A)).toStrictEqual({ userId: 'bob', forgotten: true });
       const live = [...tenant.conversations].filter(([, c]) => !c.deleted).map(([id]) => id);
       const remembered = [...tenant.memories].filter(([, m]) => !m.forgotten).map(([id]) => id);
