@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { StackError } from '../errors.ts';
-import { spawnDetached, tailOf, terminate, verifiedPid } from '../process.ts';
+import { isAlive, spawnDetached, tailOf, terminate, verifiedPid } from '../process.ts';
 
 export const LOCAL_S3_REGION = 'us-east-1';
 export const LOCAL_S3_BUCKET = 'palisade-anchors';
@@ -121,7 +121,9 @@ function requireMoto(): void {
 async function waitUntilServing(endpoint: string, pid: number, logFile: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (verifiedPid(pid, ['moto.server']) === undefined) {
+    // Alive, not "its command line names moto": python3 may be a shim (pyenv) that execs its way
+    // to the interpreter, and mid-exec the command line reads empty.
+    if (!isAlive(pid)) {
       throw new StackError('START_FAILED', `moto exited during start: ${tailOf(logFile)}`);
     }
     const ok = await fetch(`${endpoint}/`).then((r) => r.ok, () => false);
