@@ -75,6 +75,8 @@ export async function handleCommandRecord(record: InRecord, view: BatchView, ctx
     return refuse(authentication.code, authentication.message);
   }
   const key = commandKey(command.tenantId, command.commandId);
+  // Before the age check: a replay inside the window gets its original result. Outcomes older
+  // than the window are forgotten (partition-state.ts), and their replays are expired here.
   const earlier = view.outcome(key);
   if (earlier) return respond(earlier, true);
 
@@ -84,7 +86,7 @@ export async function handleCommandRecord(record: InRecord, view: BatchView, ctx
     return refuse(code, `issuedAt ${command.issuedAt} is outside the accepted window`);
   }
   const outcome = await decideAndAppend(command, view, ctx, at, out);
-  view.record(key, outcome);
+  view.record(key, outcome, at.getTime());
   respond(outcome);
 }
 

@@ -17,6 +17,20 @@ export type RecordedOutcome =
   | { readonly outcome: 'accepted'; readonly firstSeq: number; readonly lastSeq: number }
   | { readonly outcome: 'rejected'; readonly code: string; readonly message: string };
 
+/** An outcome with when it was decided (ms since the epoch), so it can be forgotten once no replay needs it. */
+export type StoredOutcome = RecordedOutcome & { readonly decidedAt: number };
+
+/**
+ * How long an outcome must be remembered. A command is refused once older than maxCommandAgeMs
+ * (COMMAND_EXPIRED) and was issued at most maxClockSkewMs after it was decided; one more skew
+ * covers another processor's clock after a rebalance. Past this, a replay is refused by its age
+ * before its outcome is ever looked up, so the outcome can go: the processor's memory holds the
+ * idempotency window, not every commandId ever.
+ */
+export function outcomeHorizonMs(maxCommandAgeMs: number, maxClockSkewMs: number): number {
+  return maxCommandAgeMs + 2 * maxClockSkewMs;
+}
+
 export const EMPTY_HEAD: TenantHead = Object.freeze({ state: initialState(), seq: 0, hash: GENESIS_HASH });
 
 /** Tenant-scoped so one tenant's commandId can never answer for another tenant's command. */
@@ -26,7 +40,9 @@ export function commandKey(tenantId: string, commandId: string): string {
 
 export class PartitionState {
   readonly tenants = new Map<string, TenantHead>();
-  readonly outcomes = new Map<string, RecordedOutcome>();
+  readonly outcomes = new Map<string, StoredOutcome>();
+  private sweep: Iterator<[string, StoredOutcome]> | undefined;
+  private sweepStartedAt = Number.NEGATIVE_INFINITY;
 
   head(tenantId: string): TenantHead {
     return this.tenants.get(tenantId) ?? EMPTY_HEAD;
@@ -35,12 +51,40 @@ export class PartitionState {
   begin(): BatchView {
     return new BatchView(this);
   }
+
+  /**
+   * Forgets outcomes decided before `cutoffMs`, a slice at a time: visits at most `budget`
+   * entries per call (so a batch never waits on a sweep of millions), and starts a new pass over
+   * the map at most every `passIntervalMs`. A Map iterator survives the map changing under it.
+   * Returns how many were forgotten.
+   */
+  forgetOutcomesBefore(cutoffMs: number, nowMs: number, budget = 20_000, passIntervalMs = 60_000): number {
+    if (this.sweep === undefined) {
+      if (nowMs - this.sweepStartedAt < passIntervalMs) return 0;
+      this.sweep = this.outcomes.entries();
+      this.sweepStartedAt = nowMs;
+    }
+    let forgotten = 0;
+    for (let visited = 0; visited < budget; visited++) {
+      const next = this.sweep.next();
+      if (next.done === true) {
+        this.sweep = undefined;
+        break;
+      }
+      const [key, outcome] = next.value;
+      if (outcome.decidedAt < cutoffMs) {
+        this.outcomes.delete(key);
+        forgotten++;
+      }
+    }
+    return forgotten;
+  }
 }
 
 export class BatchView {
   private readonly base: PartitionState;
   private readonly tenants = new Map<string, TenantHead>();
-  private readonly outcomes = new Map<string, RecordedOutcome>();
+  private readonly outcomes = new Map<string, StoredOutcome>();
 
   constructor(base: PartitionState) {
     this.base = base;
@@ -58,8 +102,8 @@ export class BatchView {
     return this.outcomes.get(key) ?? this.base.outcomes.get(key);
   }
 
-  record(key: string, outcome: RecordedOutcome): void {
-    this.outcomes.set(key, outcome);
+  record(key: string, outcome: RecordedOutcome, decidedAt: number): void {
+    this.outcomes.set(key, { ...outcome, decidedAt });
   }
 
   /** Call only after the batch's transaction committed. */

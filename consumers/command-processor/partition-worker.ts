@@ -13,7 +13,7 @@ import type { BatchContext, GroupConsumer } from '../../kafka/group-consumer.ts'
 import type { InRecord, OutRecord } from '../../kafka/messages.ts';
 import { decodeEvent, decodeResult, encodeDeadLetter, encodeEvent, encodeResult } from '../../schemas/codec.ts';
 import { handleCommandRecord, type BatchOutputs, type CommandContext } from './handle-command.ts';
-import { PartitionState } from './partition-state.ts';
+import { PartitionState, outcomeHorizonMs } from './partition-state.ts';
 import { applyStoredEvent, applyStoredResult } from './rebuild.ts';
 import { ProcessorCode } from './errors.ts';
 import type { CryptoShredder } from './crypto-shredder.ts';
@@ -119,6 +119,7 @@ export class PartitionWorker {
         return;
       }
       view.mergeIntoBase();
+      this.state.forgetOutcomesBefore(this.outcomeCutoff(), this.context.now().getTime());
       this.nextOffset = BigInt(last) + 1n;
       batch.markProcessed(last);
       await this.deps.shredder?.afterCommit(out.events);
@@ -137,25 +138,31 @@ export class PartitionWorker {
     ];
   }
 
+  /** Outcomes decided before this (ms) are outside the idempotency window. */
+  private outcomeCutoff(): number {
+    return this.context.now().getTime() - outcomeHorizonMs(this.context.maxCommandAgeMs, this.context.maxClockSkewMs);
+  }
+
   private async init(batch: BatchContext): Promise<void> {
     const { kafka, topics, transactionalIdPrefix, log } = this.deps;
     const started = Date.now();
     this.writer = await TransactionalWriter.open(kafka, `${transactionalIdPrefix}-${this.partition}`);
     const state = new PartitionState();
+    const outcomesSince = this.outcomeCutoff();
     let events = 0;
     await readPartitionsToEnd(kafka, {
       topic: topics.events, partitions: [this.partition], onProgress: batch.heartbeat,
       onRecords: (_p, records) => {
         for (const r of records) {
           const { event, carriedHash } = decodeEvent(r.value!);
-          applyStoredEvent(state, event, carriedHash);
+          applyStoredEvent(state, event, carriedHash, outcomesSince);
           events++;
         }
       },
     });
     await readPartitionsToEnd(kafka, {
       topic: topics.results, partitions: [this.partition], onProgress: batch.heartbeat,
-      onRecords: (_p, records) => { for (const r of records) applyStoredResult(state, decodeResult(r.value!)); },
+      onRecords: (_p, records) => { for (const r of records) applyStoredResult(state, decodeResult(r.value!), outcomesSince); },
     });
     this.state = state;
     await this.deps.shredder?.afterRebuild(state.tenants);

@@ -13,8 +13,12 @@ const DOMAIN_CODES: ReadonlySet<string> = new Set(REJECTION_CODES);
 
 const TENANT_EVENT_TYPES: ReadonlySet<string> = new Set<TenantEvent['type']>(EVENT_TYPES);
 
-/** Applies one stored event; a break in the chain marks the tenant corrupt (fail closed). */
-export function applyStoredEvent(state: PartitionState, event: LogicalEvent, carriedHash: string): void {
+/**
+ * Applies one stored event; a break in the chain marks the tenant corrupt (fail closed). The
+ * command's outcome is remembered only when decided at or after `outcomesSince` (ms): older ones
+ * are outside the idempotency window (partition-state.ts outcomeHorizonMs).
+ */
+export function applyStoredEvent(state: PartitionState, event: LogicalEvent, carriedHash: string, outcomesSince = Number.NEGATIVE_INFINITY): void {
   const head = state.head(event.tenantId);
   if (head.corrupt) return;
   const hash = eventHash(event);
@@ -31,22 +35,24 @@ export function applyStoredEvent(state: PartitionState, event: LogicalEvent, car
     ? tenantDecider.evolve(head.state, { type: event.type, data: event.payload } as unknown as TenantEvent)
     : head.state;
   state.tenants.set(event.tenantId, { state: nextState, seq: event.seq, hash });
-  rememberOutcome(state, event);
+  const decidedAt = Date.parse(event.occurredAt);
+  // Remembering is the safe side: an unreadable time keeps the outcome.
+  if (!(decidedAt < outcomesSince)) rememberOutcome(state, event, decidedAt);
 }
 
-function rememberOutcome(state: PartitionState, event: LogicalEvent): void {
+function rememberOutcome(state: PartitionState, event: LogicalEvent, decidedAt: number): void {
   const key = commandKey(event.tenantId, event.commandId);
   if (event.type === 'CommandRejected') {
     const code = String(event.payload['code']);
     if (!AUTHENTICATION_CODES.has(code) && !state.outcomes.has(key)) {
-      state.outcomes.set(key, { outcome: 'rejected', code, message: 'refused (recorded in the tenant chain)' });
+      state.outcomes.set(key, { outcome: 'rejected', code, message: 'refused (recorded in the tenant chain)', decidedAt });
     }
     return;
   }
   const known = state.outcomes.get(key);
   state.outcomes.set(key, known?.outcome === 'accepted'
-    ? { outcome: 'accepted', firstSeq: known.firstSeq, lastSeq: event.seq }
-    : { outcome: 'accepted', firstSeq: event.seq, lastSeq: event.seq });
+    ? { outcome: 'accepted', firstSeq: known.firstSeq, lastSeq: event.seq, decidedAt: known.decidedAt }
+    : { outcome: 'accepted', firstSeq: event.seq, lastSeq: event.seq, decidedAt });
 }
 
 /**
@@ -54,10 +60,12 @@ function rememberOutcome(state: PartitionState, event: LogicalEvent): void {
  * the domain's decisions are remembered, as live processing does: refusals made before a command
  * was authenticated must never let a forger squat on a commandId.
  */
-export function applyStoredResult(state: PartitionState, result: CommandResult): void {
+export function applyStoredResult(state: PartitionState, result: CommandResult, outcomesSince = Number.NEGATIVE_INFINITY): void {
   if (result.replayed || result.outcome !== 'rejected' || !result.code || !DOMAIN_CODES.has(result.code)) return;
+  const decidedAt = Date.parse(result.processedAt);
+  if (decidedAt < outcomesSince) return;
   const key = commandKey(result.tenantId, result.commandId);
   const known = state.outcomes.get(key);
   if (known?.outcome === 'accepted') return;
-  state.outcomes.set(key, { outcome: 'rejected', code: result.code, message: result.message ?? '' });
+  state.outcomes.set(key, { outcome: 'rejected', code: result.code, message: result.message ?? '', decidedAt });
 }
