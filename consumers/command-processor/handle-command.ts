@@ -41,6 +41,23 @@ export interface BatchOutputs {
 
 export const PROCESSOR_ACTOR: LogicalActor = Object.freeze({ kind: 'system', id: 'command-processor' });
 
+/** Every this many records a batch yields one event-loop turn (see handleCommandRecords). */
+export const RECORDS_PER_TURN = 256;
+
+/**
+ * Handles a batch's records in order. Secure memory (each intake box, secret and DEK is a
+ * sodium_malloc, one locked mapping) is unmapped only when its buffer's finalizer runs, which
+ * Node does on an event-loop turn, never between microtasks; deciding a large batch of secrets
+ * in one go would exhaust vm.max_map_count and abort the process. A turn every
+ * RECORDS_PER_TURN records bounds what a batch holds (test/processor/secure-memory-batches).
+ */
+export async function handleCommandRecords(records: readonly InRecord[], view: BatchView, ctx: CommandContext, out: BatchOutputs): Promise<void> {
+  for (let i = 0; i < records.length; i++) {
+    if (i > 0 && i % RECORDS_PER_TURN === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    await handleCommandRecord(records[i]!, view, ctx, out);
+  }
+}
+
 /**
  * Throws only for infrastructure failures (the key store unreachable while sealing): the batch
  * is then retried and nothing of it is committed.

@@ -12,7 +12,7 @@ import { KafkaEdgeError, toKafkaEdgeError } from '../../kafka/errors.ts';
 import type { BatchContext, GroupConsumer } from '../../kafka/group-consumer.ts';
 import type { InRecord, OutRecord } from '../../kafka/messages.ts';
 import { decodeEvent, decodeResult, encodeDeadLetter, encodeEvent, encodeResult } from '../../schemas/codec.ts';
-import { handleCommandRecord, type BatchOutputs, type CommandContext } from './handle-command.ts';
+import { handleCommandRecords, type BatchOutputs, type CommandContext } from './handle-command.ts';
 import { PartitionState, outcomeHorizonMs } from './partition-state.ts';
 import { applyStoredEvent, applyStoredResult } from './rebuild.ts';
 import { ProcessorCode } from './errors.ts';
@@ -86,7 +86,7 @@ export class PartitionWorker {
       const view = this.state.begin();
       const out: BatchOutputs = { events: [], results: [], deadLetters: [] };
       try {
-        for (const record of records) await handleCommandRecord(record, view, this.context, out);
+        await handleCommandRecords(records, view, this.context, out);
       } catch (error) {
         // Sealing could not reach the key store: nothing of this batch is committed; try again.
         if (attempt < this.deps.maxAttempts) {
