@@ -129,12 +129,34 @@ function remove<V>(node: Child<V>, hash: number, key: string, shift: number): Ch
   return { bitmap: node.bitmap & ~bit, children };
 }
 
-function* leavesOf<V>(node: Child<V> | undefined): Generator<Leaf<V>> {
-  if (node === undefined) return;
-  if (isLeaf(node)) yield node;
-  else if (isCollision(node)) yield* node.leaves;
-  else for (const child of node.children) yield* leavesOf(child);
+/** Every leaf, depth first, handed to `visit`: a plain loop over an explicit stack. */
+function eachLeaf<V>(root: Child<V> | undefined, visit: (leaf: Leaf<V>) => void): void {
+  if (root === undefined) return;
+  const stack: Child<V>[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (isLeaf(node)) visit(node);
+    else if (isCollision(node)) for (const leaf of node.leaves) visit(leaf);
+    else for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]!);
+  }
 }
+
+/** The leaves as an iterator of `pick(leaf)`: one generator, no delegation (nested ones cost ~15x a Map's iteration). */
+function* walk<V, R>(root: Child<V> | undefined, pick: (leaf: Leaf<V>) => R): Generator<R, undefined> {
+  if (root === undefined) return undefined;
+  const stack: Child<V>[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (isLeaf(node)) yield pick(node);
+    else if (isCollision(node)) for (const leaf of node.leaves) yield pick(leaf);
+    else for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]!);
+  }
+  return undefined;
+}
+
+const entryOf = <V>(leaf: Leaf<V>): [string, V] => [leaf.key, leaf.value];
+const keyOf = <V>(leaf: Leaf<V>): string => leaf.key;
+const valueOf = <V>(leaf: Leaf<V>): V => leaf.value;
 
 export class PersistentMap<V> implements ReadonlyMap<string, V> {
   private readonly root: Child<V> | undefined;
@@ -179,16 +201,16 @@ export class PersistentMap<V> implements ReadonlyMap<string, V> {
     return root === this.root ? this : new PersistentMap(root, this.size - 1);
   }
 
-  *entries(): MapIterator<[string, V]> {
-    for (const leaf of leavesOf(this.root)) yield [leaf.key, leaf.value];
+  entries(): MapIterator<[string, V]> {
+    return walk(this.root, entryOf);
   }
 
-  *keys(): MapIterator<string> {
-    for (const leaf of leavesOf(this.root)) yield leaf.key;
+  keys(): MapIterator<string> {
+    return walk(this.root, keyOf);
   }
 
-  *values(): MapIterator<V> {
-    for (const leaf of leavesOf(this.root)) yield leaf.value;
+  values(): MapIterator<V> {
+    return walk(this.root, valueOf);
   }
 
   [Symbol.iterator](): MapIterator<[string, V]> {
@@ -196,7 +218,7 @@ export class PersistentMap<V> implements ReadonlyMap<string, V> {
   }
 
   forEach(callback: (value: V, key: string, map: ReadonlyMap<string, V>) => void): void {
-    for (const leaf of leavesOf(this.root)) callback(leaf.value, leaf.key, this);
+    eachLeaf(this.root, (leaf) => callback(leaf.value, leaf.key, this));
   }
 }
 
