@@ -129,18 +129,6 @@ function remove<V>(node: Child<V>, hash: number, key: string, shift: number): Ch
   return { bitmap: node.bitmap & ~bit, children };
 }
 
-/** Every leaf, depth first, handed to `visit`: a plain loop over an explicit stack. */
-function eachLeaf<V>(root: Child<V> | undefined, visit: (leaf: Leaf<V>) => void): void {
-  if (root === undefined) return;
-  const stack: Child<V>[] = [root];
-  while (stack.length > 0) {
-    const node = stack.pop()!;
-    if (isLeaf(node)) visit(node);
-    else if (isCollision(node)) for (const leaf of node.leaves) visit(leaf);
-    else for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]!);
-  }
-}
-
 /** The leaves as an iterator of `pick(leaf)`: one generator, no delegation (nested ones cost ~15x a Map's iteration). */
 function* walk<V, R>(root: Child<V> | undefined, pick: (leaf: Leaf<V>) => R): Generator<R, undefined> {
   if (root === undefined) return undefined;
@@ -218,7 +206,7 @@ export class PersistentMap<V> implements ReadonlyMap<string, V> {
   }
 
   forEach(callback: (value: V, key: string, map: ReadonlyMap<string, V>) => void): void {
-    eachLeaf(this.root, (leaf) => callback(leaf.value, leaf.key, this));
+    for (const [key, value] of walk(this.root, entryOf)) callback(value, key, this);
   }
 }
 

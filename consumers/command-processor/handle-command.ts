@@ -1,6 +1,7 @@
 // One command record in, its consequences out: events appended to the tenant's chain, a
 // CommandResult, or a dead letter. No I/O: the clock, event ids and the key lookup come in
 // through the context, and every change goes to the batch overlay.
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { parseTenantCommand, tenantDecider } from '../../domain/tenant/index.ts';
 import { isCanonicalUuid } from '../../domain/validation.ts';
 import type { TenantEvent } from '../../domain/tenant/state.ts';
@@ -53,7 +54,7 @@ export const RECORDS_PER_TURN = 256;
  */
 export async function handleCommandRecords(records: readonly InRecord[], view: BatchView, ctx: CommandContext, out: BatchOutputs): Promise<void> {
   for (let i = 0; i < records.length; i++) {
-    if (i > 0 && i % RECORDS_PER_TURN === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    if (i > 0 && i % RECORDS_PER_TURN === 0) await nextTurn();
     await handleCommandRecord(records[i]!, view, ctx, out);
   }
 }

@@ -43,11 +43,14 @@ export class PartitionWorker {
   private nextOffset = 0n;
   private readonly deps: WorkerDeps;
   private readonly context: CommandContext;
+  /** Outcomes decided longer ago than this (ms) are outside the idempotency window. */
+  private readonly outcomeHorizon: number;
 
   constructor(partition: number, deps: WorkerDeps) {
     this.partition = partition;
     this.deps = deps;
     this.context = { ...deps.context, partition };
+    this.outcomeHorizon = outcomeHorizonMs(deps.context.maxCommandAgeMs, deps.context.maxClockSkewMs);
   }
 
   get tenantCount(): number {
@@ -119,7 +122,8 @@ export class PartitionWorker {
         return;
       }
       view.mergeIntoBase();
-      this.state.forgetOutcomesBefore(this.outcomeCutoff(), this.context.now().getTime());
+      const now = this.context.now().getTime();
+      this.state.forgetOutcomesBefore(now - this.outcomeHorizon, now);
       this.nextOffset = BigInt(last) + 1n;
       batch.markProcessed(last);
       await this.deps.shredder?.afterCommit(out.events);
@@ -138,17 +142,12 @@ export class PartitionWorker {
     ];
   }
 
-  /** Outcomes decided before this (ms) are outside the idempotency window. */
-  private outcomeCutoff(): number {
-    return this.context.now().getTime() - outcomeHorizonMs(this.context.maxCommandAgeMs, this.context.maxClockSkewMs);
-  }
-
   private async init(batch: BatchContext): Promise<void> {
     const { kafka, topics, transactionalIdPrefix, log } = this.deps;
     const started = Date.now();
     this.writer = await TransactionalWriter.open(kafka, `${transactionalIdPrefix}-${this.partition}`);
     const state = new PartitionState();
-    const outcomesSince = this.outcomeCutoff();
+    const outcomesSince = this.context.now().getTime() - this.outcomeHorizon;
     let events = 0;
     await readPartitionsToEnd(kafka, {
       topic: topics.events, partitions: [this.partition], onProgress: batch.heartbeat,

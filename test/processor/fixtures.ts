@@ -8,7 +8,8 @@ import type { JsonObject, LogicalActor, LogicalCommand } from '../../schemas/log
 import { partitionFor } from '../../kafka/partitioner.ts';
 import type { InRecord } from '../../kafka/messages.ts';
 import { StaticProducerKeys, type ProducerKey } from '../../consumers/command-processor/producer-keys.ts';
-import type { CommandContext } from '../../consumers/command-processor/handle-command.ts';
+import { handleCommandRecord, type BatchOutputs, type CommandContext } from '../../consumers/command-processor/handle-command.ts';
+import type { PartitionState } from '../../consumers/command-processor/partition-state.ts';
 
 export const PARTITIONS = 3;
 export const NOW = new Date('2026-11-23T10:00:00.000Z');
@@ -77,3 +78,12 @@ export const create = (tenantId: string, owner = 'alice'): CommandSpec => ({
 export const addMember = (tenantId: string, actor: string, userId: string, role = 'member'): CommandSpec => ({
   tenantId, type: 'AddMember', actor: { kind: 'user', id: actor }, payload: { userId, email: `${userId}@acme.example`, role },
 });
+
+/** One batch through handleCommandRecord, merged into `state` as after a committed transaction. */
+export async function runBatch(state: PartitionState, records: readonly InRecord[], ctx = context()): Promise<BatchOutputs> {
+  const view = state.begin();
+  const out: BatchOutputs = { events: [], results: [], deadLetters: [] };
+  for (const r of records) await handleCommandRecord(r, view, ctx, out);
+  view.mergeIntoBase();
+  return out;
+}

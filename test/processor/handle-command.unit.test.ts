@@ -1,24 +1,17 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { handleCommandRecord, type BatchOutputs } from '../../consumers/command-processor/handle-command.ts';
+import { handleCommandRecord } from '../../consumers/command-processor/handle-command.ts';
 import { PartitionState } from '../../consumers/command-processor/partition-state.ts';
 import { applyStoredEvent, applyStoredResult } from '../../consumers/command-processor/rebuild.ts';
 import { verifyChain } from '../../chain/chain-verifier.ts';
 import { generateSigningKeyPair } from '../../crypto/ed25519.ts';
-import { addMember, commandBytes, commandRecord, context, create, keysFor, NOW, record, scopedPair, tenantOnPartition } from './fixtures.ts';
+import { addMember, commandBytes, commandRecord, context, create, keysFor, NOW, record, runBatch, scopedPair, tenantOnPartition } from './fixtures.ts';
 
-async function run(state: PartitionState, records: ReturnType<typeof record>[], ctx = context()): Promise<BatchOutputs> {
-  const view = state.begin();
-  const out: BatchOutputs = { events: [], results: [], deadLetters: [] };
-  for (const r of records) await handleCommandRecord(r, view, ctx, out);
-  view.mergeIntoBase();
-  return out;
-}
 
 describe('when commands for a tenant arrive in one batch', () => {
   it('chains their events from the genesis, seq 1..n, each hash linking to the next', async () => {
     const tenant = tenantOnPartition(0);
-    const out = await run(new PartitionState(), [commandRecord(create(tenant)).record, commandRecord(addMember(tenant, 'alice', 'bob')).record]);
+    const out = await runBatch(new PartitionState(), [commandRecord(create(tenant)).record, commandRecord(addMember(tenant, 'alice', 'bob')).record]);
     expect(out.events.map((e) => [e.seq, e.type])).toEqual([[1, 'TenantCreated'], [2, 'MemberAdded']]);
     expect(out.events[0]!.prevHash).toBe('0'.repeat(64));
     expect(out.events[1]!.prevHash).toBe(out.events[0]!.hash);
@@ -29,7 +22,7 @@ describe('when commands for a tenant arrive in one batch', () => {
   it('binds each result to the exact command bytes (SHA-256 of the record value)', async () => {
     const tenant = tenantOnPartition(0);
     const { record: r } = commandRecord(create(tenant));
-    const out = await run(new PartitionState(), [r]);
+    const out = await runBatch(new PartitionState(), [r]);
     expect(out.results[0]!.commandDigest).toBe(createHash('sha256').update(r.value!).digest('hex'));
   });
 });
@@ -40,7 +33,7 @@ describe('when a record is not a decodable command', () => {
     ['truncated Avro', commandBytes(create(tenantOnPartition(0))).bytes.subarray(0, 30)],
     ['an unknown schema fingerprint', Buffer.concat([Buffer.from([0xc3, 0x01]), Buffer.alloc(8, 0xab), Buffer.from([0])])],
   ])('sends %s to the dead-letter topic with its reason and no result', async (_name, bytes) => {
-    const out = await run(new PartitionState(), [record(bytes, 'k')]);
+    const out = await runBatch(new PartitionState(), [record(bytes, 'k')]);
     expect(out.deadLetters).toHaveLength(1);
     expect(out.deadLetters[0]).toMatchObject({ code: 'UNDECODABLE', originalValue: bytes });
     expect(out.results).toHaveLength(0);
@@ -48,7 +41,7 @@ describe('when a record is not a decodable command', () => {
   });
 
   it('dead-letters an empty record', async () => {
-    expect((await run(new PartitionState(), [record(null, 'k')])).deadLetters[0]).toMatchObject({ code: 'EMPTY_RECORD' });
+    expect((await runBatch(new PartitionState(), [record(null, 'k')])).deadLetters[0]).toMatchObject({ code: 'EMPTY_RECORD' });
   });
 });
 
@@ -56,7 +49,7 @@ describe('when the producer cannot be trusted', () => {
   const tenant = tenantOnPartition(0);
   const withTenant = async () => {
     const state = new PartitionState();
-    await run(state, [commandRecord(create(tenant)).record]);
+    await runBatch(state, [commandRecord(create(tenant)).record]);
     return state;
   };
 
@@ -69,7 +62,7 @@ describe('when the producer cannot be trusted', () => {
     const state = await withTenant();
     const spec = { ...addMember(tenant, 'alice', 'mallory', 'owner'), ...overrides };
     const { record: r, commandId } = commandRecord(spec);
-    const out = await run(state, [r]);
+    const out = await runBatch(state, [r]);
     expect(out.results[0]).toMatchObject({ outcome: 'rejected', code, commandId });
     expect(out.events).toHaveLength(1);
     expect(out.events[0]).toMatchObject({ type: 'CommandRejected', seq: 2, payload: { code, commandType: 'AddMember' } });
@@ -78,24 +71,24 @@ describe('when the producer cannot be trusted', () => {
 
   it('refuses a revoked key', async () => {
     const state = await withTenant();
-    const out = await run(state, [commandRecord(addMember(tenant, 'alice', 'bob')).record], context(keysFor({ revoked: true })));
+    const out = await runBatch(state, [commandRecord(addMember(tenant, 'alice', 'bob')).record], context(keysFor({ revoked: true })));
     expect(out.results[0]).toMatchObject({ code: 'PRODUCER_KEY_REVOKED' });
   });
 
   it('refuses CreateTenant from a key without tenant creation rights', async () => {
     const other = tenantOnPartition(0);
-    const out = await run(new PartitionState(), [commandRecord({ ...create(other), keyId: 'scoped', secretKey: scopedPair.secretKey }).record], context(keysFor({}, [other])));
+    const out = await runBatch(new PartitionState(), [commandRecord({ ...create(other), keyId: 'scoped', secretKey: scopedPair.secretKey }).record], context(keysFor({}, [other])));
     expect(out.results[0]).toMatchObject({ code: 'PRODUCER_KEY_NOT_ALLOWED' });
     expect(out.events).toHaveLength(0); // nothing to record in: the tenant does not exist
   });
 
   it('refuses a record keyed or partitioned for another tenant (single writer per tenant)', async () => {
     const elsewhere = tenantOnPartition(1);
-    const out = await run(new PartitionState(), [commandRecord(create(elsewhere)).record]);
+    const out = await runBatch(new PartitionState(), [commandRecord(create(elsewhere)).record]);
     expect(out.results[0]).toMatchObject({ code: 'WRONG_PARTITION' });
     const mine = tenantOnPartition(0);
     const mislabelled = record(commandBytes(create(mine)).bytes, 'another-key');
-    expect((await run(new PartitionState(), [mislabelled])).results[0]).toMatchObject({ code: 'WRONG_PARTITION' });
+    expect((await runBatch(new PartitionState(), [mislabelled])).results[0]).toMatchObject({ code: 'WRONG_PARTITION' });
   });
 });
 
@@ -104,8 +97,8 @@ describe('when a commandId repeats', () => {
     const tenant = tenantOnPartition(0);
     const state = new PartitionState();
     const first = commandRecord(create(tenant));
-    await run(state, [first.record]);
-    const again = await run(state, [record(first.record.value, tenant)]);
+    await runBatch(state, [first.record]);
+    const again = await runBatch(state, [record(first.record.value, tenant)]);
     expect(again.events).toHaveLength(0);
     expect(again.results[0]).toMatchObject({ outcome: 'accepted', firstSeq: 1, replayed: true });
   });
@@ -115,18 +108,18 @@ describe('when a commandId repeats', () => {
     const b = tenantOnPartition(0);
     const state = new PartitionState();
     const { commandId } = commandRecord(create(a));
-    await run(state, [commandRecord({ ...create(a), commandId }).record]);
-    const out = await run(state, [commandRecord({ ...create(b), commandId }).record]);
+    await runBatch(state, [commandRecord({ ...create(a), commandId }).record]);
+    const out = await runBatch(state, [commandRecord({ ...create(b), commandId }).record]);
     expect(out.results[0]).toMatchObject({ outcome: 'accepted', replayed: false, tenantId: b });
   });
 
   it('replays a domain rejection with its original code', async () => {
     const tenant = tenantOnPartition(0);
     const state = new PartitionState();
-    await run(state, [commandRecord(create(tenant)).record]);
+    await runBatch(state, [commandRecord(create(tenant)).record]);
     const dup = commandRecord(addMember(tenant, 'alice', 'alice', 'admin')); // alice is already the owner
-    expect((await run(state, [dup.record])).results[0]).toMatchObject({ code: 'MEMBER_EXISTS', replayed: false });
-    expect((await run(state, [record(dup.record.value, tenant)])).results[0]).toMatchObject({ code: 'MEMBER_EXISTS', replayed: true });
+    expect((await runBatch(state, [dup.record])).results[0]).toMatchObject({ code: 'MEMBER_EXISTS', replayed: false });
+    expect((await runBatch(state, [record(dup.record.value, tenant)])).results[0]).toMatchObject({ code: 'MEMBER_EXISTS', replayed: true });
   });
 });
 
@@ -134,11 +127,11 @@ describe('when a command is outside the replay window', () => {
   const tenant = tenantOnPartition(0);
   it('refuses one issued more than the window ago (COMMAND_EXPIRED)', async () => {
     const old = new Date(NOW.getTime() - 7 * 24 * 3600_000).toISOString();
-    expect((await run(new PartitionState(), [commandRecord({ ...create(tenant), issuedAt: old }).record])).results[0]).toMatchObject({ code: 'COMMAND_EXPIRED' });
+    expect((await runBatch(new PartitionState(), [commandRecord({ ...create(tenant), issuedAt: old }).record])).results[0]).toMatchObject({ code: 'COMMAND_EXPIRED' });
   });
   it('refuses one issued too far in the future (CLOCK_SKEW)', async () => {
     const future = new Date(NOW.getTime() + 3600_000).toISOString();
-    expect((await run(new PartitionState(), [commandRecord({ ...create(tenant), issuedAt: future }).record])).results[0]).toMatchObject({ code: 'CLOCK_SKEW' });
+    expect((await runBatch(new PartitionState(), [commandRecord({ ...create(tenant), issuedAt: future }).record])).results[0]).toMatchObject({ code: 'CLOCK_SKEW' });
   });
 });
 
@@ -146,14 +139,14 @@ describe('when a batch is not committed', () => {
   it('leaves the partition state exactly as before (the overlay is discarded)', async () => {
     const tenant = tenantOnPartition(0);
     const state = new PartitionState();
-    await run(state, [commandRecord(create(tenant)).record]);
+    await runBatch(state, [commandRecord(create(tenant)).record]);
     const before = state.head(tenant);
     const view = state.begin();
     await handleCommandRecord(commandRecord(addMember(tenant, 'alice', 'bob')).record, view, context(), { events: [], results: [], deadLetters: [] });
     expect(view.head(tenant).seq).toBe(2);
     expect(state.head(tenant)).toBe(before);
     // Processing the same command again (the retry after an abort) yields seq 2, not 3.
-    const retry = await run(state, [commandRecord(addMember(tenant, 'alice', 'bob')).record]);
+    const retry = await runBatch(state, [commandRecord(addMember(tenant, 'alice', 'bob')).record]);
     expect(retry.events[0]!.seq).toBe(2);
   });
 });
@@ -165,7 +158,7 @@ describe('when the state is rebuilt from the log', () => {
     const created = commandRecord(create(tenant));
     const refused = commandRecord(addMember(tenant, 'bob', 'eve'));
     const invalid = commandRecord({ ...addMember(tenant, 'alice', 'x'), payload: { userId: 'x', email: 'nope', role: 'member' } });
-    const out = await run(live, [created.record, refused.record, invalid.record]);
+    const out = await runBatch(live, [created.record, refused.record, invalid.record]);
     const rebuilt = new PartitionState();
     for (const e of out.events) applyStoredEvent(rebuilt, e, e.hash);
     for (const r of out.results) applyStoredResult(rebuilt, r);
@@ -178,13 +171,13 @@ describe('when the state is rebuilt from the log', () => {
 
   it('marks a tenant whose stored chain is broken as corrupt and refuses its commands (fail closed)', async () => {
     const tenant = tenantOnPartition(0);
-    const out = await run(new PartitionState(), [commandRecord(create(tenant)).record, commandRecord(addMember(tenant, 'alice', 'bob')).record]);
+    const out = await runBatch(new PartitionState(), [commandRecord(create(tenant)).record, commandRecord(addMember(tenant, 'alice', 'bob')).record]);
     const rebuilt = new PartitionState();
     applyStoredEvent(rebuilt, out.events[0]!, out.events[0]!.hash);
     const tampered = { ...out.events[1]!, payload: { ...out.events[1]!.payload, role: 'owner' } };
     applyStoredEvent(rebuilt, tampered, out.events[1]!.hash);
     expect(rebuilt.head(tenant).corrupt).toMatch(/hash of seq 2/);
-    expect((await run(rebuilt, [commandRecord(addMember(tenant, 'alice', 'carol')).record])).results[0]).toMatchObject({ code: 'CHAIN_CORRUPT' });
+    expect((await runBatch(rebuilt, [commandRecord(addMember(tenant, 'alice', 'carol')).record])).results[0]).toMatchObject({ code: 'CHAIN_CORRUPT' });
   });
 });
 
@@ -193,8 +186,8 @@ describe('when a command is larger than the limit', () => {
     const tenant = tenantOnPartition(0);
     const small = { ...context(), maxCommandBytes: 100 };
     const { record: big } = commandRecord(create(tenant));
-    expect((await run(new PartitionState(), [big], small)).results[0]).toMatchObject({ code: 'COMMAND_TOO_LARGE' });
+    expect((await runBatch(new PartitionState(), [big], small)).results[0]).toMatchObject({ code: 'COMMAND_TOO_LARGE' });
     const junk = record(Buffer.alloc(200, 7), tenant);
-    expect((await run(new PartitionState(), [junk], small)).deadLetters[0]).toMatchObject({ code: 'COMMAND_TOO_LARGE' });
+    expect((await runBatch(new PartitionState(), [junk], small)).deadLetters[0]).toMatchObject({ code: 'COMMAND_TOO_LARGE' });
   });
 });

@@ -3,22 +3,15 @@
 // outcome is forgotten, live (a budgeted sweep) and at rebuild, and a replay is refused as
 // expired, never decided a second time. Memory follows the window, not every commandId ever.
 import { describe, expect, it } from 'vitest';
-import { handleCommandRecord, type BatchOutputs, type CommandContext } from '../../consumers/command-processor/handle-command.ts';
+import type { CommandContext } from '../../consumers/command-processor/handle-command.ts';
 import { PartitionState, outcomeHorizonMs } from '../../consumers/command-processor/partition-state.ts';
 import { applyStoredEvent, applyStoredResult } from '../../consumers/command-processor/rebuild.ts';
-import { addMember, commandRecord, context, create, NOW, record, tenantOnPartition } from './fixtures.ts';
+import { addMember, commandRecord, context, create, NOW, record, runBatch, tenantOnPartition } from './fixtures.ts';
 
 const base = context();
 const HORIZON = outcomeHorizonMs(base.maxCommandAgeMs, base.maxClockSkewMs);
 const at = (ms: number): CommandContext => ({ ...context(), now: () => new Date(NOW.getTime() + ms) });
 
-async function run(state: PartitionState, records: ReturnType<typeof record>[], ctx: CommandContext): Promise<BatchOutputs> {
-  const view = state.begin();
-  const out: BatchOutputs = { events: [], results: [], deadLetters: [] };
-  for (const r of records) await handleCommandRecord(r, view, ctx, out);
-  view.mergeIntoBase();
-  return out;
-}
 
 describe('the idempotency window', () => {
   it('is the command age limit plus twice the clock skew', () => {
@@ -30,17 +23,17 @@ describe('the idempotency window', () => {
     const state = new PartitionState();
     const created = commandRecord(create(tenant));
     const added = commandRecord(addMember(tenant, 'alice', 'bob'));
-    await run(state, [created.record, added.record], at(0));
+    await runBatch(state, [created.record, added.record], at(0));
     expect(state.outcomes.size).toBe(2);
 
-    const inside = await run(state, [record(added.record.value, tenant)], at(base.maxCommandAgeMs - 1));
+    const inside = await runBatch(state, [record(added.record.value, tenant)], at(base.maxCommandAgeMs - 1));
     expect(inside.results[0]).toMatchObject({ outcome: 'accepted', firstSeq: 2, replayed: true });
 
     expect(state.forgetOutcomesBefore(NOW.getTime(), NOW.getTime())).toBe(0); // cutoff at decision time: kept
     expect(state.forgetOutcomesBefore(NOW.getTime() + 1, NOW.getTime() + HORIZON + 1)).toBe(2);
     expect(state.outcomes.size).toBe(0);
 
-    const late = await run(state, [record(added.record.value, tenant), record(created.record.value, tenant)], at(HORIZON + 1));
+    const late = await runBatch(state, [record(added.record.value, tenant), record(created.record.value, tenant)], at(HORIZON + 1));
     expect(late.results.map((r) => [r.outcome, r.code, r.replayed])).toEqual([['rejected', 'COMMAND_EXPIRED', false], ['rejected', 'COMMAND_EXPIRED', false]]);
     expect(late.events).toEqual([]);
     expect(state.head(tenant).seq).toBe(2);
@@ -63,8 +56,8 @@ describe('the idempotency window', () => {
   it('a rebuild remembers only the outcomes inside the window, and still rebuilds every chain head', async () => {
     const tenant = tenantOnPartition(0);
     const live = new PartitionState();
-    const old = await run(live, [commandRecord(create(tenant)).record, commandRecord(addMember(tenant, 'bob', 'eve')).record], at(0));
-    const recent = await run(live, [commandRecord(addMember(tenant, 'alice', 'carol')).record, commandRecord(addMember(tenant, 'bob', 'dan')).record], at(3 * 24 * 3600_000));
+    const old = await runBatch(live, [commandRecord(create(tenant)).record, commandRecord(addMember(tenant, 'bob', 'eve')).record], at(0));
+    const recent = await runBatch(live, [commandRecord(addMember(tenant, 'alice', 'carol')).record, commandRecord(addMember(tenant, 'bob', 'dan')).record], at(3 * 24 * 3600_000));
     const rebuilt = new PartitionState();
     const since = NOW.getTime() + 24 * 3600_000;
     for (const e of [...old.events, ...recent.events]) applyStoredEvent(rebuilt, e, e.hash, since);

@@ -6,9 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { GeneratedEvent } from '../../../bench/_synthetic-events.ts';
 import type { JsonObject } from '../../../schemas/logical.ts';
-import { TenantStream, TenantWorld, buildWorld, user, type Principal, type WorldOptions } from './tenant-world.ts';
-
-export type ChatPrincipal = Principal;
+import { TenantStream, TenantWorld, buildWorld, user, type WorldOptions } from './tenant-world.ts';
 export interface ChatTenant {
   readonly id: string;
   readonly p: string;
