@@ -2,21 +2,14 @@
 // checkpoint's anchor is signed by a trusted key, holds the checkpoint (inclusion), extends the
 // previous checkpoint (consistency), and is in immutable storage exactly as recorded. These
 // checks need no events, so a forked history is named as a fork, not as some later mismatch.
-import { sha256 } from '../chain/sha256.ts';
+import { sha256 } from '../domain/chain/sha256.ts';
 import { verifyNote, type NoteFailureCode, type NoteVerifierKey } from '../crypto/note.ts';
-import { checkpointLeafHash, parseAnchorNoteText, type AnchorText } from '../merkle/anchor.ts';
-import { rootFromInclusionProof, rootsFromConsistencyProof } from '../merkle/verify.ts';
+import { checkpointLeafHash, parseAnchorNoteText, type AnchorText } from '../domain/merkle/anchor.ts';
+import { rootFromInclusionProof, rootsFromConsistencyProof } from '../domain/merkle/verify.ts';
 import { checkpointLabel, short, type AuditFailure } from './failures.ts';
 import { checkpointShapeProblem } from './record-shapes.ts';
-import type { AnchorRecord, CheckpointRecord } from './records.ts';
+import type { AnchorRecord, CheckpointRecord, StorageFinding } from '../domain/merkle/anchor-records.ts';
 
-/** What immutable storage showed for one anchor, when it is not exactly the recorded object. */
-export interface StorageFinding {
-  readonly code: 'STORAGE_MISSING' | 'STORAGE_MISMATCH' | 'STORAGE_EXTRA_VERSION';
-  readonly expected: string;
-  readonly actual: string;
-  readonly detail: string;
-}
 
 export interface EvidenceInput {
   readonly tenantId: string;

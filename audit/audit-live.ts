@@ -1,12 +1,13 @@
 // `palisade audit verify`: one tenant, live. First the anchor evidence from Postgres (signature,
 // inclusion, consistency, immutable storage), then the events from Kafka through the chain and
 // the tenant's tree, matched against every verified checkpoint. Reports the first failure.
-import type { Kafka } from 'kafkajs';
-import type pg from 'pg';
-import { verifyAnchorEvidence, type StorageFinding } from './anchor-evidence.ts';
+import type { KafkaClient as Kafka } from '../adapters/kafka/client.ts';
+import type pg from '../adapters/postgres/pg.ts';
+import { verifyAnchorEvidence } from './anchor-evidence.ts';
+import type { StorageFinding } from '../domain/merkle/anchor-records.ts';
 import { EventTreeChecker } from './event-tree-check.ts';
 import { loadTenantEvidence } from './pg-evidence.ts';
-import type { AnchorRecord } from './records.ts';
+import type { AnchorRecord } from '../domain/merkle/anchor-records.ts';
 import { type TenantAudit, auditResult as result } from './tenant-audit.ts';
 import { readTenantEvents } from './tenant-events.ts';
 import { chooseTrustedKeys } from './trusted-keys.ts';

@@ -1,11 +1,11 @@
 // Streams a tenant's events through the hash chain check AND the tenant's RFC 6962 tree (a
 // compact range), comparing the tree root with each verified checkpoint as the stream reaches
 // its size. The chain alone cannot see a rewritten-and-rehashed history or a cut-off tail; the
-// signed checkpoints can (chain/README.md).
-import { ChainVerifier, type ChainFailure, type ChainHead } from '../chain/chain-verifier.ts';
-import type { LogicalEvent } from '../schemas/logical.ts';
-import { CompactRange } from '../merkle/compact-range.ts';
-import { leafHash } from '../merkle/hash.ts';
+// signed checkpoints can (domain/chain/README.md).
+import { ChainVerifier, type ChainFailure, type ChainHead } from '../domain/chain/chain-verifier.ts';
+import type { LogicalEvent } from '../domain/logical.ts';
+import { CompactRange } from '../domain/merkle/compact-range.ts';
+import { leafHash } from '../domain/merkle/hash.ts';
 import type { VerifiedCheckpoint } from './anchor-evidence.ts';
 import { checkpointLabel, short, type AuditFailure } from './failures.ts';
 

@@ -4,8 +4,8 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Kafka } from 'kafkajs';
-import type { HashedEvent, LogicalEvent } from '../schemas/logical.ts';
+import type { KafkaClient as Kafka } from '../adapters/kafka/client.ts';
+import type { HashedEvent, LogicalEvent } from '../domain/logical.ts';
 import { readTenantEvents } from './tenant-events.ts';
 import { type BundleEvidence, writeBundleEvidence } from './bundle/write-bundle.ts';
 

@@ -1,13 +1,13 @@
 // What an audit found wrong: one failure, the first, named precisely enough to act on (which
 // event seq, which checkpoint, which anchor, what was expected and what was found). Match on
 // `code`; `message` is for people.
-import type { ChainFailureCode } from '../chain/chain-verifier.ts';
+import type { ChainFailureCode } from '../domain/chain/chain-verifier.ts';
 
 export type AuditFailureCode =
-  // the events (chain/chain-verifier.ts)
+  // the events (domain/chain/chain-verifier.ts)
   | ChainFailureCode
   | 'UNDECODABLE' // a stored record that is not an event envelope
-  | 'MALFORMED_EVENT' // an exported line that is not a well-formed event (chain/validate-event.ts)
+  | 'MALFORMED_EVENT' // an exported line that is not a well-formed event (domain/chain/validate-event.ts)
   // the events against the checkpoints
   | 'ROOT_MISMATCH' // the events' tree at a checkpoint's size has another root: history was rewritten
   | 'TRUNCATED' // the events end before a checkpoint's size: the tail was cut off

@@ -1,8 +1,8 @@
 // Reads a tenant's checkpoints and their anchors from Postgres (schema `anchors`), as records.
 // Anchors not yet in immutable storage ('pending') and the checkpoints they carry are left out
 // and counted: they are published within moments, and have no receipt to check yet.
-import type pg from 'pg';
-import type { AnchorRecord, CheckpointRecord } from './records.ts';
+import type pg from '../adapters/postgres/pg.ts';
+import type { AnchorRecord, CheckpointRecord } from '../domain/merkle/anchor-records.ts';
 
 export interface TenantEvidence {
   readonly checkpoints: CheckpointRecord[];

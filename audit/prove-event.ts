@@ -1,19 +1,19 @@
 // `palisade audit prove --tenant ID --seq N`: the RFC 6962 inclusion proof of one event in the
 // tenant's latest verified checkpoint, built in one streaming pass over the tenant's events
-// (merkle/proof-collector.ts), verified, and returned with the checkpoint's own evidence (its
+// (domain/merkle/proof-collector.ts), verified, and returned with the checkpoint's own evidence (its
 // anchor, its inclusion there) so that a third party can check the event against the anchor.
 import { verifyAnchorEvidence } from './anchor-evidence.ts';
 import type { LiveAuditDeps } from './audit-live.ts';
 import { EventTreeChecker } from './event-tree-check.ts';
 import type { AuditFailure } from './failures.ts';
 import { loadTenantEvidence } from './pg-evidence.ts';
-import type { AnchorRecord, CheckpointRecord } from './records.ts';
+import type { AnchorRecord, CheckpointRecord } from '../domain/merkle/anchor-records.ts';
 import { readTenantEvents } from './tenant-events.ts';
 import { chooseTrustedKeys } from './trusted-keys.ts';
-import { leafHash } from '../merkle/hash.ts';
-import { ProofCollector } from '../merkle/proof-collector.ts';
-import { inclusionRanges } from '../merkle/proof-ranges.ts';
-import { verifyInclusion } from '../merkle/verify.ts';
+import { leafHash } from '../domain/merkle/hash.ts';
+import { ProofCollector } from '../domain/merkle/proof-collector.ts';
+import { inclusionRanges } from '../domain/merkle/proof-ranges.ts';
+import { verifyInclusion } from '../domain/merkle/verify.ts';
 
 export interface EventProof {
   readonly ok: true;

@@ -1,7 +1,7 @@
 // Shape checks for records that come from outside (an export bundle, a database an attacker may
 // have edited): each returns the first problem as text, or null. Nothing unchecked is hashed.
-import { isHex256, isUuid } from '../chain/validate-event.ts';
-import type { AnchorRecord, CheckpointRecord } from './records.ts';
+import { isHex256, isUuid } from '../domain/chain/validate-event.ts';
+import type { AnchorRecord, CheckpointRecord } from '../domain/merkle/anchor-records.ts';
 
 const isCount = (value: unknown, min: number): value is number => Number.isSafeInteger(value) && (value as number) >= min;
 const isHexList = (value: unknown): value is string[] => Array.isArray(value) && value.length <= 64 && value.every(isHex256);

@@ -1,13 +1,13 @@
 // Checks anchors in the immutable store their receipts name: the fs directory recorded, or the
 // recorded bucket through the configured S3 endpoint and credentials. Stores are opened once
 // per location and closed with close().
-import type { StorageFinding } from './anchor-evidence.ts';
-import type { AnchorRecord } from './records.ts';
-import type { AnchorStore } from '../projections/anchors/storage/anchor-store.ts';
-import { FsAnchorStore } from '../projections/anchors/storage/fs-store.ts';
-import { S3AnchorStore } from '../projections/anchors/storage/s3-store.ts';
-import type { AnchorStoreOptions } from '../projections/anchors/storage/store-options.ts';
-import { DEFAULT_RETENTION_DAYS } from '../projections/anchors/storage/store-options.ts';
+import type { StorageFinding } from '../domain/merkle/anchor-records.ts';
+import type { AnchorRecord } from '../domain/merkle/anchor-records.ts';
+import type { AnchorStore } from '../adapters/storage/anchor-store.ts';
+import { FsAnchorStore } from '../adapters/storage/fs-store.ts';
+import { S3AnchorStore } from '../adapters/storage/s3-store.ts';
+import type { AnchorStoreOptions } from '../adapters/storage/store-options.ts';
+import { DEFAULT_RETENTION_DAYS } from '../adapters/storage/store-options.ts';
 
 export class StorageInspector {
   readonly #configured: AnchorStoreOptions;

@@ -1,5 +1,5 @@
 // The result of auditing one tenant, live or from a bundle: the first failure, or what holds.
-import type { ChainHead } from '../chain/chain-verifier.ts';
+import type { ChainHead } from '../domain/chain/chain-verifier.ts';
 import type { VerifiedCheckpoint } from './anchor-evidence.ts';
 import type { AuditFailure } from './failures.ts';
 import type { KeySource } from './trusted-keys.ts';

@@ -1,10 +1,10 @@
 // Streams one tenant's events from the events topic, in seq order as stored (read_committed).
-import type { Kafka } from 'kafkajs';
-import { endOffsets, readPartitionsToEnd } from '../kafka/partition-reader.ts';
-import { partitionFor } from '../kafka/partitioner.ts';
+import type { KafkaClient as Kafka } from '../adapters/kafka/client.ts';
+import { endOffsets, readPartitionsToEnd } from '../adapters/kafka/partition-reader.ts';
+import { partitionFor } from '../adapters/kafka/partitioner.ts';
 import { decodeEvent } from '../schemas/codec.ts';
 import { CodecError } from '../schemas/errors.ts';
-import type { LogicalEvent } from '../schemas/logical.ts';
+import type { LogicalEvent } from '../domain/logical.ts';
 
 export type StoredEvent =
   | { readonly ok: true; readonly event: LogicalEvent; readonly carriedHash: string; readonly offset: string }

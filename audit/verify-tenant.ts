@@ -1,7 +1,7 @@
 // `palisade audit verify`: recompute a tenant's chain from Kafka and report the head or the
 // first bad seq and why.
-import type { Kafka } from 'kafkajs';
-import { ChainVerifier, type ChainFailure, type ChainHead } from '../chain/chain-verifier.ts';
+import type { KafkaClient as Kafka } from '../adapters/kafka/client.ts';
+import { ChainVerifier, type ChainFailure, type ChainHead } from '../domain/chain/chain-verifier.ts';
 import { readTenantEvents } from './tenant-events.ts';
 
 export type TenantVerification =

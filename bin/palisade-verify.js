@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Thin launcher of the standalone bundle verifier (audit/standalone/main.ts). Like
+// Thin launcher of the standalone bundle verifier (cli/palisade-verify.ts). Like
 // bin/palisade.js, re-execs with the project's node@22 when started by an older system node.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -15,4 +15,4 @@ if (major < 22 || (major === 22 && minor < 18)) {
   const r = spawnSync(local, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
   process.exit(r.status ?? 2);
 }
-await import('../audit/standalone/main.ts');
+await import('../cli/palisade-verify.ts');

@@ -1,7 +1,7 @@
 // `palisade analysts grant|revoke|list`: per-tenant analyst logins for plain SQL on the read
 // models (projections/tenancy/analysts.ts; docs/adr/0003-row-level-security.md).
 import type { Command } from 'commander';
-import { loadConfig } from '../config/config.ts';
+import { loadConfig } from '../deploy/config/config.ts';
 import { oneLine } from '../deploy/errors.ts';
 import { grantAnalyst, listAnalysts, revokeAnalyst } from '../projections/tenancy/analysts.ts';
 

@@ -1,16 +1,16 @@
 import type { Command } from 'commander';
-import { createKafka } from '../kafka/client.ts';
-import { topicNames } from '../kafka/topics.ts';
+import { createKafka } from '../adapters/kafka/client.ts';
+import { topicNames } from '../adapters/kafka/topics.ts';
 import { isCanonicalUuid } from '../domain/validation.ts';
 import { auditTenantLive } from '../audit/audit-live.ts';
 import { exportTenant } from '../audit/export-tenant.ts';
-import { openLiveAudit } from '../audit/live-deps.ts';
+import { openLiveAudit } from './audit-live-deps.ts';
 import { loadTenantEvidence } from '../audit/pg-evidence.ts';
 import { proveEvent } from '../audit/prove-event.ts';
-import { describeAudit } from '../audit/standalone/describe.ts';
+import { describeAudit } from '../audit/describe.ts';
 import { formatFailure } from '../audit/failures.ts';
 import { chooseTrustedKeys } from '../audit/trusted-keys.ts';
-import { loadConfig } from '../config/config.ts';
+import { loadConfig } from '../deploy/config/config.ts';
 import { anchorOrigin } from '../projections/anchors/options.ts';
 import { spinner } from './progress.ts';
 

@@ -6,23 +6,23 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { loadConfig } from '../config/config.ts';
-import { loadMasterKey } from '../config/master-key.ts';
-import { createKafka } from '../kafka/client.ts';
-import { topicNames } from '../kafka/topics.ts';
-import type { Kafka } from 'kafkajs';
+import { loadConfig } from '../deploy/config/config.ts';
+import { loadMasterKey } from '../deploy/config/master-key.ts';
+import { createKafka } from '../adapters/kafka/client.ts';
+import { topicNames } from '../adapters/kafka/topics.ts';
+import type { KafkaClient as Kafka } from '../adapters/kafka/client.ts';
 import { readTenantEvents } from '../audit/tenant-events.ts';
 import { ContentOpener } from '../consumers/chat-worker/content-opener.ts';
 import { generateSigningKeyPair } from '../crypto/ed25519.ts';
 import { chatReplyBinding } from '../domain/tenant/chat-secrets.ts';
-import { KeyStore } from '../keystore/key-store.ts';
-import { openPool } from '../deploy/postgres/pool.ts';
+import { KeyStore } from '../crypto/vault/store/key-store.ts';
+import { openPool } from '../adapters/postgres/pool.ts';
 import { chatTurnPayload, startConversationPayload } from '../producers/chat.ts';
 import { PalisadeClient } from '../producers/client.ts';
 import { registerProducerKey, revokeProducerKey } from '../producers/key-registry.ts';
 import { storeProviderKeyPayload } from '../producers/secrets.ts';
-import type { CommandResult, JsonObject, LogicalEvent } from '../schemas/logical.ts';
-import type { Kek } from '../vault/key-wrap.ts';
+import type { CommandResult, JsonObject, LogicalEvent } from '../domain/logical.ts';
+import type { Kek } from '../crypto/vault/key-wrap.ts';
 
 export interface ChatTryDeps {
   readonly kafka: Kafka;

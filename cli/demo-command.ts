@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { stackUp } from '../deploy/stack.ts';
-import { loadConfig, type AppConfig } from '../config/config.ts';
-import { createLogger } from '../config/logger.ts';
-import { createKafka } from '../kafka/client.ts';
-import { groupHasMembers } from '../kafka/groups.ts';
-import { topicNames } from '../kafka/topics.ts';
+import { loadConfig, type AppConfig } from '../deploy/config/config.ts';
+import { createLogger } from '../adapters/logger.ts';
+import { createKafka } from '../adapters/kafka/client.ts';
+import { groupHasMembers } from '../adapters/kafka/groups.ts';
+import { topicNames } from '../adapters/kafka/topics.ts';
 import { processorOptions, startProcessor, type Service } from './services.ts';
 import { runDemoScenario } from './demo-scenario.ts';
 

@@ -2,14 +2,14 @@
 // cross-tenant command refused, chains verified. Narrated for a newcomer; every step is real
 // (signed Avro commands through Kafka, the processor's results, chains recomputed from Kafka).
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { Kafka } from 'kafkajs';
+import type { KafkaClient as Kafka } from '../adapters/kafka/client.ts';
 import { generateSigningKeyPair } from '../crypto/ed25519.ts';
 import { PalisadeClient, type CommandInput } from '../producers/client.ts';
 import { registerProducerKey, revokeProducerKey } from '../producers/key-registry.ts';
 import { verifyTenant } from '../audit/verify-tenant.ts';
-import type { CommandResult } from '../schemas/logical.ts';
-import type { TopicNames } from '../kafka/topics.ts';
-import { openPool } from '../deploy/postgres/pool.ts';
+import type { CommandResult } from '../domain/logical.ts';
+import type { TopicNames } from '../adapters/kafka/topics.ts';
+import { openPool } from '../adapters/postgres/pool.ts';
 
 export interface DemoDeps {
   readonly kafka: Kafka;

@@ -1,9 +1,9 @@
 // `palisade migrate`: create the database if missing and apply deploy/sql/migrations.
 import type { Command } from 'commander';
-import { loadConfig } from '../config/config.ts';
+import { loadConfig } from '../deploy/config/config.ts';
 import { oneLine } from '../deploy/errors.ts';
-import { ensureDatabase, redactUrl } from '../deploy/postgres/database.ts';
-import { migrate } from '../deploy/postgres/migrate.ts';
+import { ensureDatabase, redactUrl } from '../adapters/postgres/database.ts';
+import { migrate } from '../adapters/postgres/migrate.ts';
 
 export function registerMigrateCommand(program: Command): void {
   program

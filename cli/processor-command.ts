@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import { configAndLogger, startProcessor, stopOnSignals, type Service } from './services.ts';
 import { startProjector } from '../projections/service.ts';
 import { startAnchorer } from '../projections/anchors/anchorer.ts';
-import type { AppConfig } from '../config/config.ts';
-import type { Logger } from '../config/logger.ts';
+import type { AppConfig } from '../deploy/config/config.ts';
+import type { Logger } from '../adapters/logger.ts';
 
 /** One long-running service in its own process, stopped gracefully on SIGINT/SIGTERM. */
 function registerServiceCommand(program: Command, name: string, description: string, start: (config: AppConfig, log: Logger) => Promise<Service>): void {

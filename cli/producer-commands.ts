@@ -1,14 +1,14 @@
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import pg from 'pg';
-import { loadConfig } from '../config/config.ts';
+import pg from '../adapters/postgres/pg.ts';
+import { loadConfig } from '../deploy/config/config.ts';
 import { generateSigningKeyPair } from '../crypto/ed25519.ts';
 import { writeSigningKeyFile } from '../crypto/key-file.ts';
 import { zero } from '../crypto/secure-memory.ts';
 import { isCanonicalUuid } from '../domain/validation.ts';
 import { KEY_ID_PATTERN, listProducerKeys, registerProducerKey, revokeProducerKey } from '../producers/key-registry.ts';
-import { openPool } from '../deploy/postgres/pool.ts';
+import { openPool } from '../adapters/postgres/pool.ts';
 
 export function registerProducerCommands(program: Command): void {
   const producers = program.command('producers').description('register, list and revoke the Ed25519 keys upstream services sign commands with');

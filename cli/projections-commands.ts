@@ -2,11 +2,11 @@
 // (projections/rebuild.ts; runbook: docs/runbooks/rebuild.md).
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { loadConfig } from '../config/config.ts';
-import { createLogger } from '../config/logger.ts';
+import { loadConfig } from '../deploy/config/config.ts';
+import { createLogger } from '../adapters/logger.ts';
 import { oneLine } from '../deploy/errors.ts';
-import { createKafka } from '../kafka/client.ts';
-import { topicNames } from '../kafka/topics.ts';
+import { createKafka } from '../adapters/kafka/client.ts';
+import { topicNames } from '../adapters/kafka/topics.ts';
 import { PROJECTOR_DEFAULTS } from '../projections/options.ts';
 import { rebuild, type RebuildProgress } from '../projections/rebuild.ts';
 import { projectionsStatus, type ProjectionsStatus } from '../projections/status.ts';

@@ -1,23 +1,23 @@
 // Builds the long-running services from the validated config, and runs them until a signal.
-import { loadConfig, type AppConfig } from '../config/config.ts';
-import { createLogger, type Logger } from '../config/logger.ts';
-import { topicNames } from '../kafka/topics.ts';
+import { loadConfig, type AppConfig } from '../deploy/config/config.ts';
+import { createLogger, type Logger } from '../adapters/logger.ts';
+import { topicNames } from '../adapters/kafka/topics.ts';
 import { CommandProcessor } from '../consumers/command-processor/processor.ts';
 import { PROCESSOR_DEFAULTS, type ProcessorOptions } from '../consumers/command-processor/options.ts';
 import { startAnchorer } from '../projections/anchors/anchorer.ts';
 import { startProjector } from '../projections/service.ts';
-import { loadMasterKey } from '../config/master-key.ts';
+import { loadMasterKey } from '../deploy/config/master-key.ts';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { loadChatConfig, type ChatConfig } from '../config/chat.ts';
+import { loadChatConfig, type ChatConfig } from '../deploy/config/chat.ts';
 import { ChatWorker, CHAT_WORKER_GROUP, deriveIndexKey, type ChatWorkerOptions } from '../consumers/chat-worker/service.ts';
 import { generateSigningKeyPair } from '../crypto/ed25519.ts';
 import { readSigningKeyFile, writeSigningKeyFile } from '../crypto/key-file.ts';
 import { zero } from '../crypto/secure-memory.ts';
-import { openPool } from '../deploy/postgres/pool.ts';
+import { openPool } from '../adapters/postgres/pool.ts';
 import { listProducerKeys, registerProducerKey } from '../producers/key-registry.ts';
-import { destroyKek } from '../vault/key-wrap.ts';
+import { destroyKek } from '../crypto/vault/key-wrap.ts';
 
 export interface Service {
   readonly name: string;

@@ -1,7 +1,7 @@
 // `palisade stack up|down|status`: the local Kafka + PostgreSQL stack (deploy/stack.ts).
 import type { Command } from 'commander';
 import { oneLine } from '../deploy/errors.ts';
-import { redactUrl } from '../deploy/postgres/database.ts';
+import { redactUrl } from '../adapters/postgres/database.ts';
 import { stackDown, stackStatus, stackUp } from '../deploy/stack.ts';
 import type { StackProgress, StackStatus, StackUpResult } from '../deploy/stack.ts';
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { stackUp } from '../deploy/stack.ts';
-import { loadConfig } from '../config/config.ts';
-import { createLogger } from '../config/logger.ts';
+import { loadConfig } from '../deploy/config/config.ts';
+import { createLogger } from '../adapters/logger.ts';
 import { startAllServices, stopOnSignals } from './services.ts';
 import { runDemo } from './demo-command.ts';
 

@@ -1,14 +1,14 @@
-// `palisade vault intake-key|rotate-kek|open-counts`: the key store (keystore/) for operators.
-// The master key comes from config/master-key.ts (PALISADE_MASTER_KEY / _FILE, or the local
+// `palisade vault intake-key|rotate-kek|open-counts`: the key store (crypto/vault/store/) for operators.
+// The master key comes from deploy/config/master-key.ts (PALISADE_MASTER_KEY / _FILE, or the local
 // stack's development key). Failures print `palisade vault <command>: CODE: message` on one line
 // and exit 1; no key material is ever printed (only public keys and fingerprints).
 import type { Command } from 'commander';
-import { loadConfig } from '../config/config.ts';
-import { MASTER_KEY_ENV, MASTER_KEY_FILE_ENV, loadMasterKey, masterKeySource, readMasterKeyFile } from '../config/master-key.ts';
+import { loadConfig } from '../deploy/config/config.ts';
+import { MASTER_KEY_ENV, MASTER_KEY_FILE_ENV, loadMasterKey, masterKeySource, readMasterKeyFile } from '../deploy/config/master-key.ts';
 import { oneLine } from '../deploy/errors.ts';
-import { openPool } from '../deploy/postgres/pool.ts';
-import { KeyStore, KeyStoreError, openCountsOf, type RotationProgress } from '../keystore/index.ts';
-import { type Kek, destroyKek } from '../vault/index.ts';
+import { openPool } from '../adapters/postgres/pool.ts';
+import { KeyStore, KeyStoreError, openCountsOf, type RotationProgress } from '../crypto/vault/store/index.ts';
+import { type Kek, destroyKek } from '../crypto/vault/index.ts';
 
 async function run(name: string, action: () => Promise<void>): Promise<void> {
   try {

@@ -1,8 +1,8 @@
 // What a producer signs (DESIGN.md "Authentication and authorization"): the logical command
 // without its signature, canonicalized (RFC 8785) and prefixed with a context string so a
 // command signature can never be replayed as a signature over anything else.
-import { jcs } from '../chain/jcs.ts';
-import type { LogicalCommand, SignedCommand } from '../schemas/logical.ts';
+import { jcs } from '../domain/chain/jcs.ts';
+import type { LogicalCommand, SignedCommand } from '../domain/logical.ts';
 import { sign, verify } from './ed25519.ts';
 
 export const COMMAND_SIGNING_CONTEXT = 'palisade/command/v1\n';

@@ -6,8 +6,8 @@
 //   — <key name> <base64(4-byte key ID ‖ 64-byte signature)>
 //
 // The signed message is the text including its final newline, without the blank line.
-import { sha256 } from '../chain/sha256.ts';
-import { isWellFormed } from '../chain/well-formed.ts';
+import { sha256 } from '../domain/chain/sha256.ts';
+import { isWellFormed } from '../domain/chain/well-formed.ts';
 import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES, publicKeyOf, sign, verify } from './ed25519.ts';
 import { CryptoError } from './errors.ts';
 

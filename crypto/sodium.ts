@@ -1,4 +1,4 @@
-// The slice of libsodium (sodium-native) Palisade uses, typed: signing here, sealing in vault/,
+// The slice of libsodium (sodium-native) Palisade uses, typed: signing here, sealing in crypto/vault/,
 // the blind memory index in consumers/chat-worker. sodium-native ships no type declarations, so
 // it is loaded through require and only these functions are named.
 import { createRequire } from 'node:module';

@@ -1,13 +1,13 @@
 // The local development master key (KEK) that `palisade stack up` creates in the git-ignored
 // data folder (<data dir>/keys/master.key: 64 hex digits and a newline, mode 0600, directory
 // 0700), so the processor and `palisade vault …` work on the local stack without setting
-// anything. config/master-key.ts uses it only with the local stack; production sets
+// anything. deploy/config/master-key.ts uses it only with the local stack; production sets
 // PALISADE_MASTER_KEY or PALISADE_MASTER_KEY_FILE. Never overwritten: data keys wrapped by it
 // would be lost with it.
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { zero } from '../crypto/secure-memory.ts';
-import { destroyKek, generateKek, kekKeyFileBytes } from '../vault/index.ts';
+import { destroyKek, generateKek, kekKeyFileBytes } from '../crypto/vault/index.ts';
 
 export const MASTER_KEY_FILE_MODE = 0o600;
 

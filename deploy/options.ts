@@ -11,8 +11,8 @@ import {
   parsePort,
   parseTopicPrefix,
   resolveDataDir,
-} from '../config/env.ts';
-import type { Env } from '../config/env.ts';
+} from './config/env.ts';
+import type { Env } from './config/env.ts';
 
 export interface StackOptions {
   readonly dataDir: string;

@@ -1,15 +1,15 @@
 // The local stack: one Kafka broker (KRaft) and PostgreSQL (embedded, or DATABASE_URL), with the
 // Palisade topics and migrations. `up` is idempotent (running parts are reused, not restarted)
 // and records what runs in <data dir>/stack.json; `down` stops exactly those processes, by pid.
-import { anchorKeyFile, ensureAnchorKeyFile } from '../projections/anchors/anchor-key.ts';
-import { MASTER_KEY_ENV, MASTER_KEY_FILE_ENV, devMasterKeyFile } from '../config/master-key.ts';
+import { anchorKeyFile, ensureAnchorKeyFile } from '../crypto/anchor-key.ts';
+import { MASTER_KEY_ENV, MASTER_KEY_FILE_ENV, devMasterKeyFile } from './config/master-key.ts';
 import { ensureDevMasterKeyFile } from './master-key.ts';
 import { localS3Pid, readLocalS3State, startLocalS3, stopLocalS3 } from './s3/local-s3.ts';
 import { mkdirSync } from 'node:fs';
-import { ensureTopics, palisadeTopics, withAdmin } from '../kafka/topics.ts';
-import type { EnsureTopicsResult } from '../kafka/topics.ts';
-import { embeddedDatabaseUrl, resolveDataDir } from '../config/env.ts';
-import type { Env } from '../config/env.ts';
+import { ensureTopics, palisadeTopics, withAdmin } from '../adapters/kafka/topics.ts';
+import type { EnsureTopicsResult } from '../adapters/kafka/topics.ts';
+import { embeddedDatabaseUrl, resolveDataDir } from './config/env.ts';
+import type { Env } from './config/env.ts';
 import { jarsPresent, ensureKafkaJars } from './kafka/jars.ts';
 import { brokerPaths, brokerPid, startBroker, stopBroker } from './kafka/broker.ts';
 import { findJava } from './kafka/tools.ts';
@@ -17,10 +17,10 @@ import { StackError } from './errors.ts';
 import { withStackLock } from './lock.ts';
 import { stackOptionsFromEnv } from './options.ts';
 import type { StackOptions } from './options.ts';
-import { ensureDatabase, redactUrl, withClient } from './postgres/database.ts';
+import { ensureDatabase, redactUrl, withClient } from '../adapters/postgres/database.ts';
 import { embeddedPaths, embeddedPostgresPid, startEmbeddedPostgres, stopEmbeddedPostgres } from './postgres/embedded.ts';
-import { migrate } from './postgres/migrate.ts';
-import type { MigrateResult } from './postgres/migrate.ts';
+import { migrate } from '../adapters/postgres/migrate.ts';
+import type { MigrateResult } from '../adapters/postgres/migrate.ts';
 import { readStackState, removeStackState, writeStackState } from './state.ts';
 import type { LocalKafkaState, PostgresState, StackState } from './state.ts';
 

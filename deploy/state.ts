@@ -6,7 +6,7 @@ import { StackError } from './errors.ts';
 
 export interface LocalKafkaState {
   readonly mode: 'local';
-  /** The broker pid when up last started or checked it (the pid file in kafka/ is authoritative). */
+  /** The broker pid when up last started or checked it (the pid file in adapters/kafka/ is authoritative). */
   readonly pid: number;
   readonly port: number;
   readonly controllerPort: number;

@@ -108,7 +108,7 @@ export function isIntakeBox(value: unknown): value is string {
 
 const LEGACY_SECRET = /^[0-9a-f]{32}:[0-9a-f]{32}:(?:[0-9a-f]{32})+$/;
 
-/** A value of the replaced system, `salt:iv:ciphertext` in lowercase hex (vault/legacy.ts). */
+/** A value of the replaced system, `salt:iv:ciphertext` in lowercase hex (crypto/vault/legacy.ts). */
 export function isLegacySecret(value: unknown): value is string {
   return typeof value === 'string' && LEGACY_SECRET.test(value);
 }
@@ -157,7 +157,7 @@ export function findShapeProblem(
 
 // Chat turns and memories (issue 7).
 
-/** What crypto_box_seal adds to a box (vault/intake.ts INTAKE_OVERHEAD_BYTES). */
+/** What crypto_box_seal adds to a box (crypto/vault/intake.ts INTAKE_OVERHEAD_BYTES). */
 const INTAKE_SEAL_BYTES = 48;
 /** Room for the framing header inside a box (context + JCS binding + "\n"): a binding of
  * principal ids and UUIDs is far below it; the processor checks the exact binding anyway. */

@@ -8,7 +8,7 @@ import { MAX_MEMORY_BYTES, MAX_MESSAGE_BYTES, MAX_REPLY_BYTES } from '../domain/
 import type { ChatFailureReason } from '../domain/tenant/chat-types.ts';
 import { chatMessageBinding, chatReplyBinding, memoryBinding } from '../domain/tenant/chat-secrets.ts';
 import type { SecretBinding } from '../domain/tenant/types.ts';
-import type { JsonObject } from '../schemas/logical.ts';
+import type { JsonObject } from '../domain/logical.ts';
 import { PublishError } from './errors.ts';
 import { sealSecret } from './secrets.ts';
 

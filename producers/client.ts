@@ -2,17 +2,17 @@
 // with the service's registered Ed25519 key, encode it as Avro, key it by tenant and publish it
 // through an idempotent producer; then await its CommandResult.
 import { randomUUID } from 'node:crypto';
-import { createKafka } from '../kafka/client.ts';
-import { IdempotentProducer } from '../kafka/simple-producer.ts';
-import { TailConsumer } from '../kafka/tail-consumer.ts';
+import { createKafka } from '../adapters/kafka/client.ts';
+import { IdempotentProducer } from '../adapters/kafka/simple-producer.ts';
+import { TailConsumer } from '../adapters/kafka/tail-consumer.ts';
 import { commandSigningBytes } from '../crypto/command-signing.ts';
-import { sha256 } from '../chain/sha256.ts';
-import type { OutRecord } from '../kafka/messages.ts';
+import { sha256 } from '../domain/chain/sha256.ts';
+import type { OutRecord } from '../adapters/kafka/messages.ts';
 import { sign } from '../crypto/ed25519.ts';
 import { decodeResult, encodeCommand } from '../schemas/codec.ts';
 import { CodecError } from '../schemas/errors.ts';
 import { latestVersion } from '../schemas/registry.ts';
-import type { CommandResult, JsonObject, LogicalActor, LogicalCommand } from '../schemas/logical.ts';
+import type { CommandResult, JsonObject, LogicalActor, LogicalCommand } from '../domain/logical.ts';
 import { PublishError } from './errors.ts';
 import { ResultWaiter } from './result-waiter.ts';
 

@@ -1,7 +1,7 @@
 // Administration of producer keys (docs/adr/0002-producer-keys.md): the processor accepts a
 // command only when it is signed by a key registered here, not revoked, and allowed for the
 // command's tenant. Private keys never touch the database.
-import type pg from 'pg';
+import type pg from '../adapters/postgres/pg.ts';
 
 export interface ProducerKeyRecord {
   readonly keyId: string;

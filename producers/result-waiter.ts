@@ -2,7 +2,7 @@
 // waiter only when its commandDigest matches the bytes that waiter's command was sent as, so a
 // forged command reusing the commandId cannot deliver a fake answer. Results that arrive before
 // anyone asks are kept (bounded), so `publish` then `result` later cannot miss one.
-import type { CommandResult } from '../schemas/logical.ts';
+import type { CommandResult } from '../domain/logical.ts';
 import { PublishError } from './errors.ts';
 
 interface Waiter {

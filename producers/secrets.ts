@@ -5,10 +5,10 @@
 import { createHash } from 'node:crypto';
 import { providerKeyBinding, sourceCredentialBinding } from '../domain/tenant/secrets.ts';
 import type { Provider, SourceKind } from '../domain/tenant/types.ts';
-import type { JsonObject } from '../schemas/logical.ts';
-import type { Binding } from '../vault/binding.ts';
-import { fromBase64Url, toBase64Url } from '../vault/encoding.ts';
-import { sealToIntake } from '../vault/intake.ts';
+import type { JsonObject } from '../domain/logical.ts';
+import type { Binding } from '../crypto/vault/binding.ts';
+import { fromBase64Url, toBase64Url } from '../crypto/vault/encoding.ts';
+import { sealToIntake } from '../crypto/vault/intake.ts';
 import { PublishError } from './errors.ts';
 
 /** The processor's intake public key (32 bytes; `palisade vault intake-key` prints it). */

@@ -41,7 +41,7 @@ export class ProjectionError extends Error {
 }
 
 /**
- * SQLSTATEs raised by the read-model SQL (deploy/sql/migrations/0002…0007), class "PA".
+ * SQLSTATEs raised by the read-model SQL (adapters/postgres/migrations/0002…0007), class "PA".
  * Match on these, not on message text.
  */
 export const SqlState = {

@@ -5,7 +5,7 @@ import { READ_MODEL_NAMES } from './models/index.ts';
 
 export interface ProjectorOptions {
   readonly brokers: readonly string[];
-  /** Any login; the sessions act as the projector role (see tenancy/roles.ts asRole). */
+  /** Any login; the sessions act as the projector role (see adapters/postgres/roles.ts asRole). */
   readonly databaseUrl: string;
   /** The events topic (`${prefix}palisade.events`). */
   readonly topic: string;

@@ -1,7 +1,7 @@
 // COPY … FROM STDIN / TO STDOUT with the `pg` client and no extra package: pg accepts any
 // "submittable" object and calls it back with the protocol's copy messages. Used by the
 // benchmark's COPY baseline and by tests that COPY as an analyst.
-import type pg from 'pg';
+import type pg from '../adapters/postgres/pg.ts';
 
 interface Connection {
   query(text: string): void;

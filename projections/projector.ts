@@ -2,18 +2,18 @@
 // applies each fetched batch to the active generation of every read model, in one PostgreSQL
 // transaction with the offsets. Positions live in projection_meta.offsets, never in Kafka: on
 // every assignment each partition starts at the lowest offset its models stored.
-import pg from 'pg';
-import { AssignedConsumer } from '../kafka/assigned-consumer.ts';
-import { createKafka } from '../kafka/client.ts';
-import { endOffsets } from '../kafka/partition-reader.ts';
+import pg from '../adapters/postgres/pg.ts';
+import { AssignedConsumer } from '../adapters/kafka/assigned-consumer.ts';
+import { createKafka } from '../adapters/kafka/client.ts';
+import { endOffsets } from '../adapters/kafka/partition-reader.ts';
 import { advanceOverSkipped, type ApplyDeps } from './apply/apply-batch.ts';
 import { batchHandler, type ProjectorLog } from './apply/batch-handler.ts';
 import { activeTargets } from './apply/targets.ts';
 import { selectModels } from './models/index.ts';
 import { validateProjectorOptions, type ProjectorOptions } from './options.ts';
-import { asRole, loadRolesFrom } from './tenancy/roles.ts';
+import { asRole, loadRolesFrom } from '../adapters/postgres/roles.ts';
 import { revokeTenantAnalysts } from './tenancy/analysts.ts';
-import { openPool } from '../deploy/postgres/pool.ts';
+import { openPool } from '../adapters/postgres/pool.ts';
 
 type Kafka = ReturnType<typeof createKafka>;
 

@@ -5,19 +5,19 @@
 // generations from their stored offsets. One rebuild per model at a time (advisory lock).
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
-import { AssignedConsumer } from '../kafka/assigned-consumer.ts';
-import { createKafka } from '../kafka/client.ts';
-import { endOffsets } from '../kafka/partition-reader.ts';
+import pg from '../adapters/postgres/pg.ts';
+import { AssignedConsumer } from '../adapters/kafka/assigned-consumer.ts';
+import { createKafka } from '../adapters/kafka/client.ts';
+import { endOffsets } from '../adapters/kafka/partition-reader.ts';
 import { advanceOverSkipped, type ApplyDeps, type ApplyHooks } from './apply/apply-batch.ts';
 import { batchHandler, type ProjectorLog } from './apply/batch-handler.ts';
 import { buildingTargets } from './apply/targets.ts';
 import { ProjectionError, SqlState } from './errors.ts';
 import { selectModels } from './models/index.ts';
 import { sqlStateOf } from './pg-errors.ts';
-import { asRole, loadRolesFrom } from './tenancy/roles.ts';
+import { asRole, loadRolesFrom } from '../adapters/postgres/roles.ts';
 import { CatchUp } from './catch-up.ts';
-import { openPool } from '../deploy/postgres/pool.ts';
+import { openPool } from '../adapters/postgres/pool.ts';
 
 export interface RebuildOptions {
   readonly brokers: readonly string[];

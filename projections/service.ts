@@ -1,7 +1,7 @@
 // The projector as one of the services of `npm start` (cli/services.ts wires it).
-import type { AppConfig } from '../config/config.ts';
-import type { Logger } from '../config/logger.ts';
-import { topicNames } from '../kafka/topics.ts';
+import type { AppConfig } from '../deploy/config/config.ts';
+import type { Logger } from '../adapters/logger.ts';
+import { topicNames } from '../adapters/kafka/topics.ts';
 import { PROJECTOR_DEFAULTS, type ProjectorOptions } from './options.ts';
 import { Projector } from './projector.ts';
 

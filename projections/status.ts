@@ -1,11 +1,11 @@
 // `palisade projections status`: per read model and generation, per partition, the offset
 // stored with the rows, the topic's end offset, and the lag between them.
-import pg from 'pg';
-import type { createKafka } from '../kafka/client.ts';
-import { endOffsets } from '../kafka/partition-reader.ts';
-import { groupHasMembers } from '../kafka/groups.ts';
+import pg from '../adapters/postgres/pg.ts';
+import type { createKafka } from '../adapters/kafka/client.ts';
+import { endOffsets } from '../adapters/kafka/partition-reader.ts';
+import { groupHasMembers } from '../adapters/kafka/groups.ts';
 
-/** kafka/ owns the client library; only its type is needed here. */
+/** adapters/kafka/ owns the client library; only its type is needed here. */
 type Kafka = ReturnType<typeof createKafka>;
 
 export interface PartitionStatus {

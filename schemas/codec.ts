@@ -4,7 +4,7 @@
 import { createCommandCodec } from './command-codec.ts';
 import { createDeadLetterCodec } from './dead-letter-codec.ts';
 import { createEventCodec } from './event-codec.ts';
-import type { CommandResult, DeadLetter, LogicalEvent, SignedCommand } from './logical.ts';
+import type { CommandResult, DeadLetter, LogicalEvent, SignedCommand } from '../domain/logical.ts';
 import { type DecodedPayload, PayloadCodec } from './payload-codec.ts';
 import { type SchemaRegistry, schemaRegistry } from './registry.ts';
 import { createResultCodec } from './result-codec.ts';

@@ -1,6 +1,6 @@
 // CommandEnvelope ↔ SignedCommand. The signature travels as bytes and is checked by the
 // processor against crypto/command-signing.ts commandSigningBytes() of the decoded command.
-import type { LogicalActor, SignedCommand } from './logical.ts';
+import type { LogicalActor, SignedCommand } from '../domain/logical.ts';
 import { EnvelopeFormat, requireBufferOrNull } from './envelope-format.ts';
 import type { PayloadCodec } from './payload-codec.ts';
 import type { SchemaRegistry } from './registry.ts';

@@ -1,6 +1,6 @@
-// DeadLetter (palisade.dead-letter) ↔ its logical form in schemas/logical.ts. The original key
+// DeadLetter (palisade.dead-letter) ↔ its logical form in domain/logical.ts. The original key
 // and value stay raw bytes (Buffer or null), exactly as they were received.
-import type { DeadLetter } from './logical.ts';
+import type { DeadLetter } from '../domain/logical.ts';
 import { EnvelopeFormat, requireBufferOrNull } from './envelope-format.ts';
 import type { SchemaRegistry } from './registry.ts';
 

@@ -1,7 +1,7 @@
 // EventEnvelope ↔ LogicalEvent. The envelope carries the chain hash for convenience only:
 // decoding returns it as `carriedHash` next to the event, and the chain verifier compares it
-// with the hash it recomputes (chain/chain-verifier.ts); nothing here trusts it.
-import type { LogicalActor, LogicalEvent } from './logical.ts';
+// with the hash it recomputes (domain/chain/chain-verifier.ts); nothing here trusts it.
+import type { LogicalActor, LogicalEvent } from '../domain/logical.ts';
 import { EnvelopeFormat } from './envelope-format.ts';
 import type { PayloadCodec } from './payload-codec.ts';
 import type { SchemaRegistry } from './registry.ts';

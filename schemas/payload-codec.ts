@@ -1,6 +1,6 @@
 // Payload records (schemas/commands, schemas/events) ↔ their logical JSON `payload` objects.
 // A payload is always single-object encoded, so it names its own writer schema and version.
-import type { JsonObject } from './logical.ts';
+import type { JsonObject } from '../domain/logical.ts';
 import { CodecError } from './errors.ts';
 import type { SchemaEntry, SchemaGroup, SchemaRegistry } from './registry.ts';
 import { type AvroResolver, decodeBody, encodeSingleObject } from './single-object.ts';

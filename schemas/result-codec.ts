@@ -1,6 +1,6 @@
-// CommandResult (palisade.command-results) ↔ its logical form in schemas/logical.ts.
+// CommandResult (palisade.command-results) ↔ its logical form in domain/logical.ts.
 // Optional members (firstSeq, lastSeq, code, message) are absent when null, as everywhere.
-import type { CommandResult } from './logical.ts';
+import type { CommandResult } from '../domain/logical.ts';
 import { EnvelopeFormat } from './envelope-format.ts';
 import type { SchemaRegistry } from './registry.ts';
 

@@ -1,5 +1,5 @@
 // Puts a parsed JSON value's object members in RFC 8785 order (UTF-16 code units, §3.2.3), so
-// that chain/jcs.ts serializes it with one native JSON.stringify instead of its reference path:
+// that domain/chain/jcs.ts serializes it with one native JSON.stringify instead of its reference path:
 // events.jsonl lists payload members in schema order, and the reference canonicalizer costs
 // more than the SHA-256 itself. Values are only reordered, never changed, so the hash is the
 // same either way (jcs() still checks the order before taking its fast path).

@@ -1,6 +1,6 @@
 // The sequential pass over events.jsonl (or a byte range of it): each line through the checker.
 // Returns false from the line callback at the first failure, so reading stops there.
-import { validateHashedEvent } from '../../chain/validate-event.ts';
+import { validateHashedEvent } from '../../domain/chain/validate-event.ts';
 import type { EventTreeChecker } from '../event-tree-check.ts';
 import { parseEventLine } from './event-lines.ts';
 import { type LineRange, forEachLine } from './lines.ts';
@@ -19,7 +19,7 @@ export async function checkEventLines(file: string, checker: EventTreeChecker, o
     try {
       failed = checker.push(parsed.event, parsed.event.hash) !== null;
     } catch {
-      failed = true; // a value with no RFC 8785 form (chain/jcs.ts): malformed, named below
+      failed = true; // a value with no RFC 8785 form (domain/chain/jcs.ts): malformed, named below
     }
     if (failed) {
       const shape = validateHashedEvent(safeParse(line));

@@ -1,6 +1,6 @@
 // One line of events.jsonl, parsed for the verifier: the hot path of `palisade-verify`, shared by
 // the sequential verifier and the hashing workers.
-import type { HashedEvent } from '../../schemas/logical.ts';
+import type { HashedEvent } from '../../domain/logical.ts';
 import { inCanonicalOrder } from './canonical-order.ts';
 
 export type ParsedLine = { readonly ok: true; readonly event: HashedEvent } | { readonly ok: false; readonly problem: string };
@@ -8,7 +8,7 @@ export type ParsedLine = { readonly ok: true; readonly event: HashedEvent } | { 
 /**
  * JSON and just enough shape to hash it: the full shape check (regexes, a date parse) costs as
  * much as the hash, and an event whose hash, chain link and tree root all match is the one the
- * writer validated; so callers run chain/validate-event.ts only when something failed, to name
+ * writer validated; so callers run domain/chain/validate-event.ts only when something failed, to name
  * a malformed line as such. Nested objects are put in RFC 8785 order (canonical-order.ts).
  */
 export function parseEventLine(line: string): ParsedLine {

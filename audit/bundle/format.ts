@@ -7,7 +7,7 @@
 //   anchors/index.jsonl       one line per anchor: seq, file, storage receipt
 //   anchors/<seq>.note        the signed anchors, byte for byte as published
 //   keys/anchor-keys.txt      C2SP verifier key strings of the anchor signing keys
-import type { StorageReceipt } from '../records.ts';
+import type { StorageReceipt } from '../../domain/merkle/anchor-records.ts';
 
 export const BUNDLE_FORMAT = 'palisade-audit-bundle/1';
 

@@ -5,7 +5,7 @@
 // that range sequentially to name the failure exactly.
 import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
-import { eventHash } from '../../chain/event-hash.ts';
+import { eventHash } from '../../domain/chain/event-hash.ts';
 import { parseEventLine } from './event-lines.ts';
 
 export interface HashTask {

@@ -5,8 +5,8 @@
 // start, so a failure is named exactly as `--jobs 1` names it.
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { CompactRange } from '../../merkle/compact-range.ts';
-import { leafHash } from '../../merkle/hash.ts';
+import { CompactRange } from '../../domain/merkle/compact-range.ts';
+import { leafHash } from '../../domain/merkle/hash.ts';
 import type { VerifiedCheckpoint } from '../anchor-evidence.ts';
 import { type CheckerPosition, EventTreeChecker } from '../event-tree-check.ts';
 import { checkEventLines } from './check-lines.ts';

@@ -6,12 +6,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseVerifierKey } from '../../crypto/note.ts';
-import { FsAnchorStore } from '../../projections/anchors/storage/fs-store.ts';
+import { FsAnchorStore } from '../../adapters/storage/fs-store.ts';
 import { verifyAnchorEvidence } from '../anchor-evidence.ts';
 import { EventTreeChecker } from '../event-tree-check.ts';
 import type { AuditFailure } from '../failures.ts';
 import { anchorShapeProblem } from '../record-shapes.ts';
-import type { AnchorRecord } from '../records.ts';
+import type { AnchorRecord } from '../../domain/merkle/anchor-records.ts';
 import { type TenantAudit, auditResult } from '../tenant-audit.ts';
 import { type AnchorIndexLine, type BundleManifest, BUNDLE_FILES, BUNDLE_FORMAT } from './format.ts';
 import { checkEventLines } from './check-lines.ts';

@@ -4,7 +4,7 @@
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AnchorRecord, CheckpointRecord } from '../records.ts';
+import type { AnchorRecord, CheckpointRecord } from '../../domain/merkle/anchor-records.ts';
 import { type AnchorIndexLine, type BundleManifest, BUNDLE_FILES, BUNDLE_FORMAT, anchorNoteFile } from './format.ts';
 
 const AUDITOR_README = fileURLToPath(new URL('./AUDITOR-README.md', import.meta.url));

@@ -1,4 +1,4 @@
-// Opens sealed chat content — a message, a reply, a memory ({v, kid, kv, n, ct}, vault/sealed-value.ts)
+// Opens sealed chat content — a message, a reply, a memory ({v, kid, kv, n, ct}, crypto/vault/sealed-value.ts)
 // as the events and the internal chat_content read model carry it — for ONE (tenant, user) and
 // ONE binding (domain/tenant/chat-secrets.ts): the user's DEK is looked up in the key store
 // (KeyStore.find), unwrapped with the master key for this one open (vault withDek) and zeroed after.
@@ -17,10 +17,10 @@
 // memory and are zeroed as soon as the string is made.
 import { zero } from '../../crypto/secure-memory.ts';
 import type { SecretBinding } from '../../domain/tenant/types.ts';
-import { userKid } from '../../keystore/key-store.ts';
-import { VaultError } from '../../vault/errors.ts';
-import type { WrappedDek } from '../../vault/key-wrap.ts';
-import { open, parseSealedValue } from '../../vault/sealed-value.ts';
+import { userKid } from '../../crypto/vault/store/key-store.ts';
+import { VaultError } from '../../crypto/vault/errors.ts';
+import type { WrappedDek } from '../../crypto/vault/key-wrap.ts';
+import { open, parseSealedValue } from '../../crypto/vault/sealed-value.ts';
 import type { SecureBuffer } from '../../crypto/secure-memory.ts';
 
 /** What the opener needs of the key store (KeyStore satisfies it). */

@@ -9,7 +9,7 @@
 // Every statement is scoped by `tenant_id = $1 and user_id = $2` (the insert binds the two
 // columns to $1 and $2); MEMORY_INDEX_TENANT_SQL.eraseTenant (TenantDeleted) deletes every row of
 // ONE tenant (`tenant_id = $1`). No statement reads across users, and none deletes across tenants.
-import type pg from 'pg';
+import type pg from '../../adapters/postgres/pg.ts';
 
 export const MEMORY_INDEX_DDL = `
 create schema if not exists chat_index;

@@ -22,7 +22,7 @@
 // (tenantId, userId) pair; each of its statements is `where tenant_id = $1 and user_id = $2`, and
 // the hashes of a query are made with that user's key, so even a bug in the SQL could not match
 // another user's rows. Searching returns memory ids; the caller opens the sealed content.
-import type pg from 'pg';
+import type pg from '../../adapters/postgres/pg.ts';
 import { isCanonicalUuid, isPrincipalId } from '../../domain/validation.ts';
 import { allocSecure, zero } from '../../crypto/secure-memory.ts';
 import { sodium } from '../../crypto/sodium.ts';

@@ -3,7 +3,7 @@
 // reason), and keeps the memory blind index current from the same stream.
 //
 // Delivery: at-least-once. The worker's positions live in PostgreSQL (chat_index.positions,
-// migration 0015) through kafka/assigned-consumer.ts, and a partition's next offset is stored only
+// migration 0015) through adapters/kafka/assigned-consumer.ts, and a partition's next offset is stored only
 // after every record of the batch was handled. A batch that fails (the database, a timeout of the
 // command result, a read model that did not catch up, shutdown) is fetched again from where it
 // started, after a backoff. Handling is idempotent: the reply's command id is derived from the
@@ -31,24 +31,24 @@
 //
 // Logs carry ids, reason codes, counts and error names/codes only: never a key, a prompt, a reply,
 // a memory, an error message or a provider's body.
-import type pg from 'pg';
-import type { Kafka } from 'kafkajs';
-import { createKafka } from '../../kafka/client.ts';
-import { AssignedConsumer, type AssignedBatch, type AssignedBatchContext } from '../../kafka/assigned-consumer.ts';
-import { openPool } from '../../deploy/postgres/pool.ts';
-import { KeyStore } from '../../keystore/key-store.ts';
-import type { Kek } from '../../vault/key-wrap.ts';
+import type pg from '../../adapters/postgres/pg.ts';
+import type { KafkaClient as Kafka } from '../../adapters/kafka/client.ts';
+import { createKafka } from '../../adapters/kafka/client.ts';
+import { AssignedConsumer, type AssignedBatch, type AssignedBatchContext } from '../../adapters/kafka/assigned-consumer.ts';
+import { openPool } from '../../adapters/postgres/pool.ts';
+import { KeyStore } from '../../crypto/vault/store/key-store.ts';
+import type { Kek } from '../../crypto/vault/key-wrap.ts';
 import { sodium } from '../../crypto/sodium.ts';
 import { allocSecure } from '../../crypto/secure-memory.ts';
 import { decodeEvent } from '../../schemas/codec.ts';
-import type { JsonObject, LogicalEvent } from '../../schemas/logical.ts';
+import type { JsonObject, LogicalEvent } from '../../domain/logical.ts';
 import { PalisadeClient } from '../../producers/client.ts';
 import { sealSecret } from '../../producers/secrets.ts';
 import { chatMessageBinding, chatReplyBinding, memoryBinding } from '../../domain/tenant/chat-secrets.ts';
 import { isCanonicalUuid, isPrincipalId } from '../../domain/validation.ts';
-import { loadRolesFrom, quoteIdent } from '../../projections/tenancy/roles.ts';
-import { chatContentReaderPool, conversationHistory, memories as storedMemories, MAX_HISTORY_ITEMS } from '../../projections/models/chat-content-reader.ts';
-import { readSecret } from '../../projections/models/secrets-reader.ts';
+import { loadRolesFrom, quoteIdent } from '../../adapters/postgres/roles.ts';
+import { chatContentReaderPool, conversationHistory, memories as storedMemories, MAX_HISTORY_ITEMS } from './chat-content-reader.ts';
+import { readSecret } from '../vault/secrets-reader.ts';
 import { bindingOf, SecretOpener, type OpenerDeps, type SecretRef } from '../vault/secret-opener.ts';
 import { ContentOpener, ContentOpenError } from './content-opener.ts';
 import { MemoryIndex } from './memory-index.ts';

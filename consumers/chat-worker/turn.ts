@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 import { CHAT_FAILURE_REASONS, MAX_REPLY_BYTES, type ChatFailureReason, type RecordAssistantReplyData } from '../../domain/tenant/chat-types.ts';
 import { isCanonicalUuid, isPlainObject, isPrincipalId } from '../../domain/validation.ts';
 import type { SecureBuffer } from '../../crypto/secure-memory.ts';
-import type { JsonObject, LogicalEvent } from '../../schemas/logical.ts';
+import type { JsonObject, LogicalEvent } from '../../domain/logical.ts';
 import { OpenerError, type SecretRef } from '../vault/secret-opener.ts';
 import { buildPrompt, truncateUtf8, type PromptLimits, type PromptMemory, type PromptTurn } from './prompt.ts';
 import type { ChatLogger, ProviderCall, ProviderResult, RetryPolicy } from './provider.ts';

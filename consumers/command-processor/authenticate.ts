@@ -2,7 +2,7 @@
 // Fail closed: anything but a valid signature by a live, permitted key is a refusal.
 import { commandSigningBytes } from '../../crypto/command-signing.ts';
 import { verify } from '../../crypto/ed25519.ts';
-import type { SignedCommand } from '../../schemas/logical.ts';
+import type { SignedCommand } from '../../domain/logical.ts';
 import { ProcessorCode } from './errors.ts';
 import type { ProducerKeyLookup } from './producer-keys.ts';
 

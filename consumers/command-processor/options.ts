@@ -1,5 +1,5 @@
 // One typed options object for the processor, validated at start (STYLE.md §11).
-import type { Kek } from '../../vault/key-wrap.ts';
+import type { Kek } from '../../crypto/vault/key-wrap.ts';
 
 export interface Topics {
   readonly commands: string;
@@ -29,7 +29,7 @@ export interface ProcessorOptions {
   /** No batch progress for this long while commands wait: the consumer is replaced. */
   readonly stallTimeoutMs: number;
   /**
-   * The master key (config/master-key.ts). Without it the processor refuses every command that
+   * The master key (deploy/config/master-key.ts). Without it the processor refuses every command that
    * carries a secret (VAULT_NOT_CONFIGURED) and shreds no keys; `palisade processor` and
    * `npm start` always pass one (they refuse to start without).
    */

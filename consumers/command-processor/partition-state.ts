@@ -3,7 +3,7 @@
 // overlay that is merged only after their Kafka transaction committed, so an aborted
 // transaction leaves the state exactly as the log has it.
 import { initialState, type TenantState } from '../../domain/tenant/state.ts';
-import { GENESIS_HASH } from '../../chain/event-hash.ts';
+import { GENESIS_HASH } from '../../domain/chain/event-hash.ts';
 
 export interface TenantHead {
   readonly state: TenantState;

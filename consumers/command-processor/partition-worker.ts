@@ -5,12 +5,12 @@
 // init opens the partition's transactional writer first (fencing any zombie and aborting its
 // open transaction), only then rebuilds state and reads the committed offset, so neither can
 // change underneath it.
-import type { Kafka } from 'kafkajs';
-import { readPartitionsToEnd } from '../../kafka/partition-reader.ts';
-import { TransactionalWriter } from '../../kafka/transactional-writer.ts';
-import { KafkaEdgeError, toKafkaEdgeError } from '../../kafka/errors.ts';
-import type { BatchContext, GroupConsumer } from '../../kafka/group-consumer.ts';
-import type { InRecord, OutRecord } from '../../kafka/messages.ts';
+import type { KafkaClient as Kafka } from '../../adapters/kafka/client.ts';
+import { readPartitionsToEnd } from '../../adapters/kafka/partition-reader.ts';
+import { TransactionalWriter } from '../../adapters/kafka/transactional-writer.ts';
+import { KafkaEdgeError, toKafkaEdgeError } from '../../adapters/kafka/errors.ts';
+import type { BatchContext, GroupConsumer } from '../../adapters/kafka/group-consumer.ts';
+import type { InRecord, OutRecord } from '../../adapters/kafka/messages.ts';
 import { decodeEvent, decodeResult, encodeDeadLetter, encodeEvent, encodeResult } from '../../schemas/codec.ts';
 import { handleCommandRecords, type BatchOutputs, type CommandContext } from './handle-command.ts';
 import { PartitionState, outcomeHorizonMs } from './partition-state.ts';

@@ -1,18 +1,18 @@
 // The command processor service: one consumer-group member that owns some command partitions
 // and runs a PartitionWorker (the single writer) for each.
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
-import type { Kafka } from 'kafkajs';
-import { createKafka } from '../../kafka/client.ts';
-import { GroupConsumer } from '../../kafka/group-consumer.ts';
-import { endOffsets } from '../../kafka/partition-reader.ts';
+import pg from '../../adapters/postgres/pg.ts';
+import type { KafkaClient as Kafka } from '../../adapters/kafka/client.ts';
+import { createKafka } from '../../adapters/kafka/client.ts';
+import { GroupConsumer } from '../../adapters/kafka/group-consumer.ts';
+import { endOffsets } from '../../adapters/kafka/partition-reader.ts';
 import { PartitionWorker, type WorkerDeps } from './partition-worker.ts';
 import { PgProducerKeyRegistry } from './producer-keys.ts';
 import { StallGuard } from './stall-guard.ts';
-import { withWatchdog } from '../../kafka/watchdog.ts';
+import { withWatchdog } from '../../adapters/kafka/watchdog.ts';
 import { validateProcessorOptions, type ProcessorLogger, type ProcessorOptions } from './options.ts';
-import { openPool } from '../../deploy/postgres/pool.ts';
-import { KeyStore } from '../../keystore/key-store.ts';
+import { openPool } from '../../adapters/postgres/pool.ts';
+import { KeyStore } from '../../crypto/vault/store/key-store.ts';
 import { CryptoShredder } from './crypto-shredder.ts';
 import { SecretSealer } from './secret-sealer.ts';
 import { zero } from '../../crypto/secure-memory.ts';

@@ -2,7 +2,7 @@
 // (registry.producer_keys, managed by `palisade producers …`); the processor keeps a cached copy,
 // reloaded at once when a change is announced (LISTEN/NOTIFY), periodically as a backstop for
 // changes made by hand, and on demand (rate-limited) for an unknown key id.
-import pg from 'pg';
+import pg from '../../adapters/postgres/pg.ts';
 import { PRODUCER_KEYS_CHANNEL } from '../../producers/key-registry.ts';
 
 export interface ProducerKey {

@@ -3,8 +3,8 @@
 // docs/adr/0001-single-writer.md) adds the rejected ones still inside the replay window.
 import { tenantDecider, TENANT_EVENT_TYPES as EVENT_TYPES } from '../../domain/tenant/index.ts';
 import type { TenantEvent } from '../../domain/tenant/state.ts';
-import { eventHash } from '../../chain/event-hash.ts';
-import type { CommandResult, LogicalEvent } from '../../schemas/logical.ts';
+import { eventHash } from '../../domain/chain/event-hash.ts';
+import type { CommandResult, LogicalEvent } from '../../domain/logical.ts';
 import { REJECTION_CODES } from '../../domain/errors.ts';
 import { AUTHENTICATION_CODES } from './errors.ts';
 import { commandKey, type PartitionState } from './partition-state.ts';

@@ -5,16 +5,16 @@
 // ever holds a secret in the clear, and only in secure memory, for microseconds.
 import { zero } from '../../crypto/secure-memory.ts';
 import type { PendingSecret, SealedSecret } from '../../domain/tenant/types.ts';
-import { fromBase64Url } from '../../vault/encoding.ts';
-import { VaultError } from '../../vault/errors.ts';
-import { openIntake, type IntakeKeyPair } from '../../vault/intake.ts';
-import { withDek, type Kek, type WrappedDek } from '../../vault/key-wrap.ts';
-import { maskSecret } from '../../vault/mask.ts';
-import { seal } from '../../vault/sealed-value.ts';
-import { KeyStoreError } from '../../keystore/errors.ts';
+import { fromBase64Url } from '../../crypto/vault/encoding.ts';
+import { VaultError } from '../../crypto/vault/errors.ts';
+import { openIntake, type IntakeKeyPair } from '../../crypto/vault/intake.ts';
+import { withDek, type Kek, type WrappedDek } from '../../crypto/vault/key-wrap.ts';
+import { maskSecret } from '../../crypto/vault/mask.ts';
+import { seal } from '../../crypto/vault/sealed-value.ts';
+import { KeyStoreError } from '../../crypto/vault/store/errors.ts';
 import { ProcessorCode } from './errors.ts';
 
-/** Where the sealer gets a user's DEK at a key version (keystore/: get or create, race-safe). */
+/** Where the sealer gets a user's DEK at a key version (crypto/vault/store/: get or create, race-safe). */
 export interface DekSource {
   dekFor(owner: { readonly tenantId: string; readonly userId: string }, kv: number): Promise<WrappedDek>;
 }

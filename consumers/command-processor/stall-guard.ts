@@ -3,10 +3,10 @@
 // commands wait behind the group's committed offsets and no batch has made progress for
 // `stallMs`, the guard calls `recover` (the processor replaces its consumer; fencing keeps
 // that safe even if the old one wakes up).
-import type { Kafka } from 'kafkajs';
-import { endOffsets } from '../../kafka/partition-reader.ts';
-import { committedOffsets } from '../../kafka/groups.ts';
-import { withWatchdog } from '../../kafka/watchdog.ts';
+import type { KafkaClient as Kafka } from '../../adapters/kafka/client.ts';
+import { endOffsets } from '../../adapters/kafka/partition-reader.ts';
+import { committedOffsets } from '../../adapters/kafka/groups.ts';
+import { withWatchdog } from '../../adapters/kafka/watchdog.ts';
 
 export interface StallGuardOptions {
   readonly kafka: Kafka;

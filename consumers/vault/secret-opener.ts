@@ -7,11 +7,11 @@ import { createHash } from 'node:crypto';
 import { zero, type SecureBuffer } from '../../crypto/secure-memory.ts';
 import { providerKeyBinding, sourceCredentialBinding } from '../../domain/tenant/secrets.ts';
 import type { Provider, SealedSecret } from '../../domain/tenant/types.ts';
-import type { Binding } from '../../vault/binding.ts';
-import { VaultError } from '../../vault/errors.ts';
-import { withDek, type Kek, type WrappedDek } from '../../vault/key-wrap.ts';
-import { decryptLegacy } from '../../vault/legacy.ts';
-import { open } from '../../vault/sealed-value.ts';
+import type { Binding } from '../../crypto/vault/binding.ts';
+import { VaultError } from '../../crypto/vault/errors.ts';
+import { withDek, type Kek, type WrappedDek } from '../../crypto/vault/key-wrap.ts';
+import { decryptLegacy } from '../../crypto/vault/legacy.ts';
+import { open } from '../../crypto/vault/sealed-value.ts';
 
 export type SecretRef =
   | { readonly tenantId: string; readonly userId: string; readonly target: 'provider-key'; readonly provider: Provider }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { withAdmin } from '../../kafka/topics.ts';
+import { withAdmin } from '../../adapters/kafka/topics.ts';
 import { StackError, oneLine } from '../errors.ts';
 import { isPortFree, spawnDetached, tailOf, terminate, verifiedPid } from '../process.ts';
 import { ensureKafkaJars, kafkaLibsDir, KAFKA_POM } from './jars.ts';

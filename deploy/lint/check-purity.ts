@@ -1,7 +1,8 @@
 // Purity lint (`npm run lint`). domain/ must stay a pure function of its inputs: no I/O, no
-// clock, no randomness, no packages, no imports from outside domain/. Test files must not be
+// clock, no randomness (which packages and folders it may import is the architecture test's
+// job: test/architecture/rules.ts). Test files must not be
 // focused or skipped, or CI would quietly run less than it claims. PostgreSQL pools are opened
-// only through deploy/postgres/pool.ts, which gives each one an error listener.
+// only through adapters/postgres/pool.ts, which gives each one an error listener.
 // Usage: node deploy/lint/check-purity.ts [repository root]
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -16,7 +17,6 @@ export interface Violation {
 
 // Globals that reach the clock, randomness, the process, timers or I/O.
 const FORBIDDEN_GLOBALS: ReadonlyMap<string, string> = new Map([
-  ['Date', 'reads the clock; take time as an argument'],
   ['crypto', 'randomness/crypto belong outside domain/; take ids as arguments'],
   ['process', 'the environment belongs outside domain/'],
   ['setTimeout', 'timers belong outside domain/'],
@@ -29,10 +29,10 @@ const FORBIDDEN_GLOBALS: ReadonlyMap<string, string> = new Map([
   ['globalThis', 'reaches any global; name what you need as an argument'],
 ]);
 const GLOBAL_PATTERN = new RegExp(`(?<![\\w$.])(${[...FORBIDDEN_GLOBALS.keys()].join('|')})(?![\\w$])`, 'g');
+// Date.now(), new Date() and Date() read the clock; Date.parse and new Date(x) do not.
+const CLOCK = /(?<![\w$.])(?:Date\s*\.\s*now(?![\w$])|new\s+Date\s*\(\s*\)|(?<!new\s+)Date\s*\()/g;
 const MATH_RANDOM = /(?<![\w$.])Math\s*\.\s*random(?![\w$])/g;
 const DYNAMIC_IMPORT = /(?<![\w$.])import\s*\(/g;
-// `import … from 'x'`, `export … from 'x'`, and bare `import 'x'`.
-const STATIC_IMPORT = /(?<![\w$.])(?:import|export)(?:\s[^;'"`]*?\sfrom|)\s*(['"])([^'"]*)\1/g;
 const FOCUS_OR_SKIP = /\.\s*(only|skip)\s*[(.]/g;
 
 function lineAt(text: string, index: number): number {
@@ -46,37 +46,26 @@ export function checkDomainFile(file: string, source: string): Violation[] {
   const { withoutComments, codeOnly } = maskSource(source);
   const found: Violation[] = [];
   const report = (index: number, message: string) => found.push({ file, line: lineAt(source, index), message });
-  for (const match of withoutComments.matchAll(STATIC_IMPORT)) {
-    const specifier = match[2]!;
-    const problem = importProblem(file, specifier);
-    if (problem !== undefined) report(match.index + match[0].lastIndexOf(specifier), `import "${specifier}": ${problem}`);
-  }
   for (const match of codeOnly.matchAll(DYNAMIC_IMPORT)) report(match.index, 'dynamic import(): use a static relative import');
   for (const match of codeOnly.matchAll(GLOBAL_PATTERN)) {
     report(match.index, `${match[1]}: ${FORBIDDEN_GLOBALS.get(match[1]!)}`);
   }
+  for (const match of codeOnly.matchAll(CLOCK)) report(match.index, 'Date: reads the clock; take time as an argument');
   for (const match of codeOnly.matchAll(MATH_RANDOM)) report(match.index, 'Math.random: take randomness as an argument');
   return found.sort((a, b) => a.line - b.line);
 }
 
-function importProblem(file: string, specifier: string): string | undefined {
-  if (specifier.startsWith('node:')) return 'Node built-ins are not allowed in domain/';
-  if (!specifier.startsWith('./') && !specifier.startsWith('../')) return 'packages are not allowed in domain/';
-  const target = join(dirname(file), specifier);
-  return target === 'domain' || target.startsWith(`domain${sep}`) ? undefined : 'domain/ may import only from domain/';
-}
-
-const POOL_HOME = join('deploy', 'postgres', 'pool.ts');
+const POOL_HOME = join('adapters', 'postgres', 'pool.ts');
 const NEW_POOL = /(?<![\w$])new\s+(?:pg\s*\.\s*)?Pool\s*\(/g;
 
-/** `new pg.Pool(` outside deploy/postgres/pool.ts: a pool without an error listener. */
+/** `new pg.Pool(` outside adapters/postgres/pool.ts: a pool without an error listener. */
 export function checkPoolFile(file: string, source: string): Violation[] {
   if (file === POOL_HOME) return [];
   const { codeOnly } = maskSource(source);
   return [...codeOnly.matchAll(NEW_POOL)].map((match) => ({
     file,
     line: lineAt(source, match.index),
-    message: 'new pg.Pool: use openPool() from deploy/postgres/pool.ts (an idle connection error must not crash the process)',
+    message: 'new pg.Pool: use openPool() from adapters/postgres/pool.ts (an idle connection error must not crash the process)',
   }));
 }
 

@@ -10,10 +10,10 @@ import type { SpawnSyncOptions } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
 import { arch, platform } from 'node:os';
 import { dirname, join } from 'node:path';
-import { EMBEDDED_PG_PASSWORD, embeddedDatabaseUrl } from '../../config/env.ts';
+import { EMBEDDED_PG_PASSWORD, embeddedDatabaseUrl } from '../config/env.ts';
 import { StackError, oneLine } from '../errors.ts';
 import { isPortFree, tailOf, terminate, verifiedPid } from '../process.ts';
-import { waitForPostgres } from './database.ts';
+import { waitForPostgres } from '../../adapters/postgres/database.ts';
 
 export interface EmbeddedPostgresOptions {
   readonly dataDir: string;

@@ -1,6 +1,6 @@
 // Where each secret of the tenant aggregate belongs, in one place: producers seal intake boxes
 // with these bindings, `decide` puts the same binding in every PendingSecret it emits, and the
-// processor opens the box and seals the value under exactly it (vault/binding.ts). A box or a
+// processor opens the box and seals the value under exactly it (crypto/vault/binding.ts). A box or a
 // sealed value made for one tenant, user, source or field therefore opens nowhere else.
 import type { PendingSecret, Provider, SecretBinding, SecretSlot } from './types.ts';
 

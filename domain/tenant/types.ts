@@ -46,10 +46,10 @@ export type SourceKind = (typeof SOURCE_KINDS)[number];
 export const PROVIDERS = ['anthropic', 'openai', 'google', 'mistral', 'cohere'] as const;
 export type Provider = (typeof PROVIDERS)[number];
 
-/** Sealed value v2 as stored in an event (vault/sealed-value.ts; n and ct unpadded base64url). */
+/** Sealed value v2 as stored in an event (crypto/vault/sealed-value.ts; n and ct unpadded base64url). */
 export interface SealedSecret { readonly v: 2; readonly kid: string; readonly kv: number; readonly n: string; readonly ct: string }
 
-/** What a sealed value is bound to (vault/binding.ts). The intake box carries the same binding. */
+/** What a sealed value is bound to (crypto/vault/binding.ts). The intake box carries the same binding. */
 export interface SecretBinding { readonly tenantId: string; readonly subject: string; readonly purpose: string; readonly field: string }
 
 /** Whose data key seals a secret: always a user's (erasing the user destroys it). */

@@ -1,9 +1,9 @@
-// The anchorer's Postgres side (schema `anchors`, deploy/sql/migrations/0010_anchors.sql). A new
+// The anchorer's Postgres side (schema `anchors`, adapters/postgres/migrations/0010_anchors.sql). A new
 // anchor, its checkpoints, the changed tenants' resume rows and the consumed event offsets are
 // written in ONE transaction, so the anchorer's state after a crash is always a committed cut.
-import type pg from 'pg';
-import type { StorageReceipt } from '../../audit/records.ts';
-import { sha256 } from '../../chain/sha256.ts';
+import type pg from '../../adapters/postgres/pg.ts';
+import type { StorageReceipt } from '../../domain/merkle/anchor-records.ts';
+import { sha256 } from '../../domain/chain/sha256.ts';
 import type { AnchorDraft } from './build-anchor.ts';
 import type { TenantTreeRow } from './tenant-tree.ts';
 

@@ -4,30 +4,30 @@
 // the consumed offsets (one transaction), then written to immutable storage and to the anchors
 // topic. One anchorer runs per database (an advisory lock); on any unexpected failure it stops,
 // and a restart resumes from the committed state, finishing unpublished anchors first.
-import pg from 'pg';
-import type { Kafka } from 'kafkajs';
-import type { AppConfig } from '../../config/config.ts';
-import type { Logger } from '../../config/logger.ts';
+import pg from '../../adapters/postgres/pg.ts';
+import type { KafkaClient as Kafka } from '../../adapters/kafka/client.ts';
+import type { AppConfig } from '../../deploy/config/config.ts';
+import type { Logger } from '../../adapters/logger.ts';
 import type { SigningKey } from '../../crypto/key-file.ts';
 import { verifierKeyString } from '../../crypto/note.ts';
 import { zero } from '../../crypto/secure-memory.ts';
-import { createKafka } from '../../kafka/client.ts';
-import { GroupConsumer, type BatchContext } from '../../kafka/group-consumer.ts';
-import type { InRecord } from '../../kafka/messages.ts';
-import { endOffsets, readPartitionsToEnd } from '../../kafka/partition-reader.ts';
-import { IdempotentProducer } from '../../kafka/simple-producer.ts';
+import { createKafka } from '../../adapters/kafka/client.ts';
+import { GroupConsumer, type BatchContext } from '../../adapters/kafka/group-consumer.ts';
+import type { InRecord } from '../../adapters/kafka/messages.ts';
+import { endOffsets, readPartitionsToEnd } from '../../adapters/kafka/partition-reader.ts';
+import { IdempotentProducer } from '../../adapters/kafka/simple-producer.ts';
 import { decodeEvent } from '../../schemas/codec.ts';
 import { CodecError } from '../../schemas/errors.ts';
 import { type StoredAnchor, insertPendingAnchor, loadResumeState, tryLockAnchorer } from './anchor-repository.ts';
-import { loadAnchorSigningKey } from './anchor-key.ts';
+import { loadAnchorSigningKey } from '../../crypto/anchor-key.ts';
 import { buildAnchor } from './build-anchor.ts';
 import { AnchorerError } from './errors.ts';
 import { type AnchorerOptions, anchorerOptionsFromConfig, validateAnchorerOptions } from './options.ts';
 import { AnchorPublisher } from './publisher.ts';
-import type { AnchorStore } from './storage/anchor-store.ts';
-import { openAnchorStore } from './storage/store-options.ts';
+import type { AnchorStore } from '../../adapters/storage/anchor-store.ts';
+import { openAnchorStore } from '../../adapters/storage/store-options.ts';
 import { TenantTree } from './tenant-tree.ts';
-import { openPool } from '../../deploy/postgres/pool.ts';
+import { openPool } from '../../adapters/postgres/pool.ts';
 
 export interface AnchorerLogger {
   info(obj: object, msg: string): void;

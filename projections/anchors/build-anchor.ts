@@ -4,8 +4,8 @@
 // verified before the draft is returned: an anchor is never built for a tree that does not
 // extend the previous one (DESIGN.md).
 import { signNote } from '../../crypto/note.ts';
-import { AnchorTree, anchorNoteText, checkpointLeafHash, type TenantCheckpoint } from '../../merkle/anchor.ts';
-import { verifyConsistency, verifyInclusion } from '../../merkle/verify.ts';
+import { AnchorTree, anchorNoteText, checkpointLeafHash, type TenantCheckpoint } from '../../domain/merkle/anchor.ts';
+import { verifyConsistency, verifyInclusion } from '../../domain/merkle/verify.ts';
 import { AnchorerError } from './errors.ts';
 import type { TenantTree, TenantTreeRow } from './tenant-tree.ts';
 

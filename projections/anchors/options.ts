@@ -4,13 +4,13 @@
 //   PALISADE_ANCHOR_ORIGIN     the anchor's C2SP origin line and signing key name; default palisade/anchors
 //   PALISADE_ANCHOR_KEY_FILE   Ed25519 key file (default <data dir>/keys/anchor.json)
 //   and the store variables of storage/store-options.ts.
-import type { AppConfig } from '../../config/config.ts';
-import type { Env } from '../../config/env.ts';
-import { envValue } from '../../config/env.ts';
-import { ConfigError } from '../../config/errors.ts';
-import { topicNames } from '../../kafka/topics.ts';
-import { anchorStoreOptionsFromEnv, type AnchorStoreOptions } from './storage/store-options.ts';
-import { anchorKeyFile } from './anchor-key.ts';
+import type { AppConfig } from '../../deploy/config/config.ts';
+import type { Env } from '../../deploy/config/env.ts';
+import { envValue } from '../../deploy/config/env.ts';
+import { ConfigError } from '../../deploy/config/errors.ts';
+import { topicNames } from '../../adapters/kafka/topics.ts';
+import { anchorStoreOptionsFromEnv, type AnchorStoreOptions } from '../../adapters/storage/store-options.ts';
+import { anchorKeyFile } from '../../crypto/anchor-key.ts';
 import { AnchorerError } from './errors.ts';
 
 export interface AnchorerOptions {

@@ -4,13 +4,13 @@
 // original receipt for the same bytes, and an anchor already on the topic is not sent again.
 // Transient failures are retried with backoff; anything else stops the anchorer.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type pg from 'pg';
-import type { IdempotentProducer } from '../../kafka/simple-producer.ts';
+import type pg from '../../adapters/postgres/pg.ts';
+import type { IdempotentProducer } from '../../adapters/kafka/simple-producer.ts';
 import { type AnchorState, type StoredAnchor, NEXT_STATE, markPublished, markStored } from './anchor-repository.ts';
 import type { AnchorerLogger } from './anchorer.ts';
 import { AnchorerError } from './errors.ts';
-import type { AnchorStore } from './storage/anchor-store.ts';
-import { AnchorStoreError } from './storage/errors.ts';
+import type { AnchorStore } from '../../adapters/storage/anchor-store.ts';
+import { AnchorStoreError } from '../../adapters/storage/errors.ts';
 
 export interface PublisherDeps {
   readonly pool: pg.Pool;

@@ -4,13 +4,13 @@
 //   current       [0, n)  the tree now (its root is the next checkpoint's root)
 //   appended      [m, n)  the leaves since the last checkpoint
 // The consistency proof m → n takes its old-side subtrees from `checkpointed` and its new-side
-// subtrees from `appended` (merkle/compact-range.ts). Events are checked against the chain
+// subtrees from `appended` (domain/merkle/compact-range.ts). Events are checked against the chain
 // before they become leaves: the anchorer never anchors an event whose hash it cannot recompute.
-import { ChainVerifier, type ChainFailure } from '../../chain/chain-verifier.ts';
-import { CompactRange } from '../../merkle/compact-range.ts';
-import { leafHash } from '../../merkle/hash.ts';
-import { consistencyRanges } from '../../merkle/proof-ranges.ts';
-import type { LogicalEvent } from '../../schemas/logical.ts';
+import { ChainVerifier, type ChainFailure } from '../../domain/chain/chain-verifier.ts';
+import { CompactRange } from '../../domain/merkle/compact-range.ts';
+import { leafHash } from '../../domain/merkle/hash.ts';
+import { consistencyRanges } from '../../domain/merkle/proof-ranges.ts';
+import type { LogicalEvent } from '../../domain/logical.ts';
 import { AnchorerError } from './errors.ts';
 
 /** A tenant's state at its last checkpoint, as stored in anchors.tenant_trees. */

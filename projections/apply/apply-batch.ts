@@ -3,9 +3,9 @@
 // stored offset: records below it were applied before (a retry, a resumed rebuild, a swap that
 // handed over a generation ahead of the live one) and are skipped; a stored offset below the
 // batch's start means records were never applied, and the caller must seek back to it.
-import type pg from 'pg';
+import type pg from '../../adapters/postgres/pg.ts';
 import type { ProjectedEvent, ReadModel } from '../models/model.ts';
-import type { TenancyRoles } from '../tenancy/roles.ts';
+import type { TenancyRoles } from '../../adapters/postgres/roles.ts';
 import { ProjectorTransaction, type ModelTarget } from '../writer/projector-transaction.ts';
 import type { TargetSelector } from './targets.ts';
 

@@ -3,7 +3,7 @@
 // failure that retrying cannot fix (corrupt event, bug) is reported as fatal and rethrown, so
 // the batch is never marked done.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AssignedBatch, AssignedBatchContext } from '../../kafka/assigned-consumer.ts';
+import type { AssignedBatch, AssignedBatchContext } from '../../adapters/kafka/assigned-consumer.ts';
 import { isRetriablePgError } from '../pg-errors.ts';
 import { applyBatch, type ApplyDeps } from './apply-batch.ts';
 import { decodeRecords } from './decode.ts';

@@ -2,8 +2,8 @@
 // carried, never trusted: it is recomputed and compared (the audit model stores it). A record
 // that does not decode, or whose hash differs, stops the projector (EVENT_*): skipping it would
 // silently make every read model wrong.
-import { eventHash } from '../../chain/event-hash.ts';
-import type { InRecord } from '../../kafka/messages.ts';
+import { eventHash } from '../../domain/chain/event-hash.ts';
+import type { InRecord } from '../../adapters/kafka/messages.ts';
 import { decodeEvent } from '../../schemas/codec.ts';
 import { ProjectionError } from '../errors.ts';
 import type { ProjectedEvent } from '../models/model.ts';

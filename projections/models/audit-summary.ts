@@ -8,7 +8,7 @@
 // space, ")", "," or the end. erase_user redacts exactly there (and actor_id, target), the way
 // redactUser() below does; keep the three in step. Newer event types put the user they are
 // about in `target` only, never in the summary.
-import type { LogicalEvent } from '../../schemas/logical.ts';
+import type { LogicalEvent } from '../../domain/logical.ts';
 import { ERASED } from './model.ts';
 
 export interface AuditText {

@@ -3,7 +3,7 @@
 // one redaction — an erased user's id becomes '[erased]' (UserErased, projection_meta.erase_user,
 // which knows where audit-summary.ts puts user ids) — and deleted only with the tenant through
 // projection_meta.erase_tenant.
-import { quoteIdent } from '../tenancy/roles.ts';
+import { quoteIdent } from '../../adapters/postgres/roles.ts';
 import type { ModelTarget, ProjectorTransaction } from '../writer/projector-transaction.ts';
 import { auditText } from './audit-summary.ts';
 import { columns, eraseUser, segmentsAtUserErasures, tenantsOf, withoutErasedTenants, type ProjectedEvent, type ReadModel } from './model.ts';

@@ -7,7 +7,7 @@
 // on it; its only reader is the `opener` role, through chat-content-reader.ts
 // (docs/adr/0006-chat-read-models.md). Stored from the event's allow-listed members only:
 // {v, kid, kv, n, ct}; content that is not a sealed value (an intake box) is never stored.
-import { quoteIdent } from '../tenancy/roles.ts';
+import { quoteIdent } from '../../adapters/postgres/roles.ts';
 import type { ModelTarget, ProjectorTransaction } from '../writer/projector-transaction.ts';
 import {
   columns, eraseUser, integer, object, segmentsAtUserErasures, tenantsOf, text, withoutErasedTenants,

@@ -7,7 +7,7 @@
 // (docs/adr/0006-chat-read-models.md). A deleted conversation keeps its row (status 'deleted')
 // and its messages' metadata; UserErased removes both (erase_user: user_id).
 import { isModelName, isStopReason } from '../../domain/validation.ts';
-import { quoteIdent } from '../tenancy/roles.ts';
+import { quoteIdent } from '../../adapters/postgres/roles.ts';
 import type { ModelTarget, ProjectorTransaction } from '../writer/projector-transaction.ts';
 import {
   columns, eraseUser, integer, segmentsAtUserErasures, tenantsOf, text, withoutErasedTenants, type ProjectedEvent, type ReadModel,

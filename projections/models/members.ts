@@ -2,7 +2,7 @@
 // since when, plus every role change. A batch is folded in memory first, so each member is
 // written once per batch: a full row when the batch added them, else a patch. An erased user's
 // row and role changes are deleted (UserErased, through projection_meta.erase_user).
-import { quoteIdent } from '../tenancy/roles.ts';
+import { quoteIdent } from '../../adapters/postgres/roles.ts';
 import type { ModelTarget, ProjectorTransaction } from '../writer/projector-transaction.ts';
 import { columns, eraseUser, segmentsAtUserErasures, tenantsOf, text, withoutErasedTenants, type ProjectedEvent, type ReadModel } from './model.ts';
 

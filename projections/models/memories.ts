@@ -3,7 +3,7 @@
 // model keeps it). Private to their user, like provider keys: the app sees only the bound user's
 // own memories; tenant owners, admins and analysts see none. A forgotten memory's row is deleted
 // (MemoryForgotten); UserErased deletes the user's rows (erase_user: user_id).
-import { quoteIdent } from '../tenancy/roles.ts';
+import { quoteIdent } from '../../adapters/postgres/roles.ts';
 import type { ModelTarget, ProjectorTransaction } from '../writer/projector-transaction.ts';
 import {
   columns, eraseUser, integer, segmentsAtUserErasures, tenantsOf, text, withoutErasedTenants, type ProjectedEvent, type ReadModel,

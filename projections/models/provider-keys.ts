@@ -2,7 +2,7 @@
 // display mask (`sk-ant-…abcd`), version, format and dates. Never the key, never a ciphertext:
 // the sealed value stays in the event and in the internal `secrets` model. Private to the key's
 // user: the app sees only the bound user's own keys; tenant owners, admins and analysts see none.
-import { quoteIdent } from '../tenancy/roles.ts';
+import { quoteIdent } from '../../adapters/postgres/roles.ts';
 import type { ModelTarget, ProjectorTransaction } from '../writer/projector-transaction.ts';
 import {
   columns, eraseUser, integer, object, segmentsAtUserErasures, tenantsOf, text, withoutErasedTenants,

@@ -4,7 +4,7 @@
 // re-sealing, deleted with the key or the source's connection. No app, analyst or auditor role
 // has any privilege on it; its only reader is the `opener` role (docs/adr/0005-vault-read-models.md).
 // Stored from the event's allow-listed members only: {v, kid, kv, n, ct} or the legacy value.
-import { quoteIdent } from '../tenancy/roles.ts';
+import { quoteIdent } from '../../adapters/postgres/roles.ts';
 import type { ModelTarget, ProjectorTransaction } from '../writer/projector-transaction.ts';
 import {
   columns, eraseUser, integer, object, segmentsAtUserErasures, tenantsOf, text, withoutErasedTenants,
@@ -13,7 +13,7 @@ import {
 
 export type SecretPurpose = 'provider-key' | 'source-credential';
 
-/** A sealed value v2 as events carry it (vault/sealed-value.ts). */
+/** A sealed value v2 as events carry it (crypto/vault/sealed-value.ts). */
 export interface SealedValue {
   readonly v: 2;
   readonly kid: string;

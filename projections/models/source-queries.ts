@@ -2,7 +2,7 @@
 // (SourceQueryAuthorized): which source, whose, the query's SHA-256 and the limits. The query
 // text never reaches Palisade. An access log, so it is read like the audit log: by the tenant's
 // owners and admins and analysts granted --audit, and in the app also by the source's owner.
-import { quoteIdent } from '../tenancy/roles.ts';
+import { quoteIdent } from '../../adapters/postgres/roles.ts';
 import type { ModelTarget, ProjectorTransaction } from '../writer/projector-transaction.ts';
 import {
   columns, eraseUser, integer, segmentsAtUserErasures, tenantsOf, text, withoutErasedTenants, type ProjectedEvent, type ReadModel,

@@ -3,7 +3,7 @@
 // how often queries were authorized on it. Never the credential, never the config: those are
 // sealed in the event and only the `secrets` model keeps them. Visible to the source's owner,
 // to the tenant's owners and admins, and to the tenant's analysts (policies in SQL).
-import { quoteIdent } from '../tenancy/roles.ts';
+import { quoteIdent } from '../../adapters/postgres/roles.ts';
 import type { ModelTarget, ProjectorTransaction } from '../writer/projector-transaction.ts';
 import {
   columns, eraseUser, integer, object, segmentsAtUserErasures, tenantsOf, text, withoutErasedTenants,

@@ -2,7 +2,7 @@
 // bootstrap owner, how many active members it has and when its chain last moved. Erasing a user
 // (UserErased: always an active member, domain/tenant/decide.ts) takes them out of the count
 // and, when they were the bootstrap owner, redacts owner_user_id to '[erased]'.
-import { quoteIdent } from '../tenancy/roles.ts';
+import { quoteIdent } from '../../adapters/postgres/roles.ts';
 import type { ModelTarget, ProjectorTransaction } from '../writer/projector-transaction.ts';
 import { ERASED, columns, segmentsAtUserErasures, tenantsOf, text, withoutErasedTenants, type ProjectedEvent, type ReadModel, type UserErasure } from './model.ts';
 

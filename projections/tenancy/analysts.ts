@@ -4,10 +4,10 @@
 // operator writes: the binding follows the login, not any setting the analyst can change.
 // Run with a role that may CREATE ROLE and read every tenant (the stack's superuser).
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import pg from '../../adapters/postgres/pg.ts';
 import { isCanonicalUuid } from '../../domain/validation.ts';
 import { ProjectionError } from '../errors.ts';
-import { loadRoles, quoteIdent, roleMarker, type TenancyRoles } from './roles.ts';
+import { loadRoles, quoteIdent, roleMarker, type TenancyRoles } from '../../adapters/postgres/roles.ts';
 import { randomPassword, scramSha256Verifier } from './scram.ts';
 
 export const ANALYST_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;

@@ -3,12 +3,12 @@
 // BEGIN … COMMIT, never per pooled session; the connection is reset (DISCARD ALL) before it
 // goes back to the pool, so not even a held cursor outlives the request. Errors reach callers
 // as READ_FAILED with the SQLSTATE only: a server message could quote row data.
-import pg from 'pg';
+import pg from '../../adapters/postgres/pg.ts';
 import { isCanonicalUuid } from '../../domain/validation.ts';
 import { ProjectionError } from '../errors.ts';
 import { sqlStateOf } from '../pg-errors.ts';
-import { asRole, type Queryable, type TenancyRoles } from './roles.ts';
-import { openPool } from '../../deploy/postgres/pool.ts';
+import { asRole, type Queryable, type TenancyRoles } from '../../adapters/postgres/roles.ts';
+import { openPool } from '../../adapters/postgres/pool.ts';
 
 export interface AppBinding {
   readonly tenantId: string;

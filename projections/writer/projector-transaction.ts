@@ -6,10 +6,10 @@
 // Tenant erasure goes through the one SECURITY DEFINER function, erase_tenant. Nothing else
 // may run here but fixed bookkeeping on projection_meta (meta()).
 import { createHash } from 'node:crypto';
-import type pg from 'pg';
+import type pg from '../../adapters/postgres/pg.ts';
 import { isCanonicalUuid } from '../../domain/validation.ts';
 import { ProjectionError } from '../errors.ts';
-import { quoteIdent, type TenancyRoles } from '../tenancy/roles.ts';
+import { quoteIdent, type TenancyRoles } from '../../adapters/postgres/roles.ts';
 import { checkBypassStatement, maskSql, type BypassStatement } from './bypass-check.ts';
 
 export type { BypassStatement } from './bypass-check.ts';

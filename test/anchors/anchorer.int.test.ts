@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { verifyAnchorEvidence } from '../../audit/anchor-evidence.ts';
 import { loadTenantEvidence } from '../../audit/pg-evidence.ts';
 import { parseVerifierKey } from '../../crypto/note.ts';
-import { readPartitionsToEnd } from '../../kafka/partition-reader.ts';
+import { readPartitionsToEnd } from '../../adapters/kafka/partition-reader.ts';
 import { chainedEvents } from '../audit/fixtures/events.ts';
 import { AnchorHarness, RecordingLogger, waitFor } from './support/harness.ts';
 
@@ -111,9 +111,9 @@ describe('the anchorer', () => {
     const [pending] = await anchorRows();
     // As if the crash came after the storage write and the Kafka send, before Postgres knew:
     // the restarted anchorer adopts both instead of writing them twice.
-    const { FsAnchorStore } = await import('../../projections/anchors/storage/fs-store.ts');
+    const { FsAnchorStore } = await import('../../adapters/storage/fs-store.ts');
     await FsAnchorStore.open(storeDir).publish('000000000001.note', Buffer.from(pending!.note));
-    const { IdempotentProducer } = await import('../../kafka/simple-producer.ts');
+    const { IdempotentProducer } = await import('../../adapters/kafka/simple-producer.ts');
     const producer = await IdempotentProducer.open(h.kafka);
     await producer.send([{ topic: h.topics.anchors, key: '1', value: Buffer.from(pending!.note) }]);
     await producer.close();

@@ -3,17 +3,17 @@
 import { describe, expect, it } from 'vitest';
 import { generateSigningKeyPair } from '../../crypto/ed25519.ts';
 import { noteKeyId, verifierKeyString, verifyNote } from '../../crypto/note.ts';
-import { AnchorTree, checkpointLeafHash, parseAnchorNoteText } from '../../merkle/anchor.ts';
-import { leafHash } from '../../merkle/hash.ts';
-import { consistencyProof, merkleRoot } from '../../merkle/tree.ts';
-import { verifyConsistency, verifyInclusion } from '../../merkle/verify.ts';
+import { AnchorTree, checkpointLeafHash, parseAnchorNoteText } from '../../domain/merkle/anchor.ts';
+import { leafHash } from '../../domain/merkle/hash.ts';
+import { consistencyProof, merkleRoot } from '../../domain/merkle/tree.ts';
+import { verifyConsistency, verifyInclusion } from '../../domain/merkle/verify.ts';
 import { buildAnchor } from '../../projections/anchors/build-anchor.ts';
 import { TenantTree } from '../../projections/anchors/tenant-tree.ts';
 import { codeThrownBy } from '../fixtures/errors.ts';
 import { tenantVectors, eventsByTenant } from '../fixtures/vectors.ts';
 import { nodeVerifies } from '../crypto/node-ed25519.ts';
 import { chainedEvents } from '../audit/fixtures/events.ts';
-import type { HashedEvent } from '../../schemas/logical.ts';
+import type { HashedEvent } from '../../domain/logical.ts';
 
 const A = '0b7c1d2e-3f40-4a51-8b62-7c83d94ea5f6';
 const B = '5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d';

@@ -2,8 +2,8 @@
 import { chmodSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { sha256 } from '../../chain/sha256.ts';
-import { FsAnchorStore } from '../../projections/anchors/storage/fs-store.ts';
+import { sha256 } from '../../domain/chain/sha256.ts';
+import { FsAnchorStore } from '../../adapters/storage/fs-store.ts';
 import { removeTemporaryDirs, temporaryDir } from '../audit/fixtures/bundle.ts';
 
 afterAll(removeTemporaryDirs);

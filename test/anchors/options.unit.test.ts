@@ -1,7 +1,7 @@
 // Anchorer and store options from the environment: validated at start, errors name the variable.
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ANCHOR_INTERVAL_MS, parseInterval } from '../../projections/anchors/options.ts';
-import { anchorStoreOptionsFromEnv } from '../../projections/anchors/storage/store-options.ts';
+import { anchorStoreOptionsFromEnv } from '../../adapters/storage/store-options.ts';
 import { thrownBy } from '../fixtures/errors.ts';
 
 describe('PALISADE_ANCHOR_INTERVAL', () => {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readTenantEvents } from '../../audit/tenant-events.ts';
-import { ensureAnchorKeyFile } from '../../projections/anchors/anchor-key.ts';
+import { ensureAnchorKeyFile } from '../../crypto/anchor-key.ts';
 import { Anchorer } from '../../projections/anchors/anchorer.ts';
 import { TwoTenants } from '../isolation/support/two-tenants.ts';
 import { ORIGIN, RecordingLogger, waitFor } from './support/harness.ts';

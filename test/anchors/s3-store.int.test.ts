@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditTenantLive } from '../../audit/audit-live.ts';
 import { StorageInspector } from '../../audit/storage-inspector.ts';
 import { LOCAL_S3_CREDENTIALS, type LocalS3State, localS3Client, startLocalS3, stopLocalS3 } from '../../deploy/s3/local-s3.ts';
-import { S3AnchorStore, type S3StoreOptions } from '../../projections/anchors/storage/s3-store.ts';
+import { S3AnchorStore, type S3StoreOptions } from '../../adapters/storage/s3-store.ts';
 import { chainedEvents } from '../audit/fixtures/events.ts';
 import { AnchorHarness } from './support/harness.ts';
 

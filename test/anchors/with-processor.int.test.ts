@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditTenantLive } from '../../audit/audit-live.ts';
 import { StorageInspector } from '../../audit/storage-inspector.ts';
 import type { PalisadeClient } from '../../producers/client.ts';
-import { ensureAnchorKeyFile, readAnchorVerifierKey } from '../../projections/anchors/anchor-key.ts';
+import { ensureAnchorKeyFile, readAnchorVerifierKey } from '../../crypto/anchor-key.ts';
 import { Anchorer } from '../../projections/anchors/anchorer.ts';
 import { TestSpine, addMemberInput, createTenantInput } from '../support/spine.ts';
 import { ORIGIN, RecordingLogger, waitFor } from './support/harness.ts';

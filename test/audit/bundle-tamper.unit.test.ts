@@ -7,7 +7,7 @@ import { verifyBundle } from '../../audit/bundle/verify-bundle.ts';
 import { BUNDLE_FILES } from '../../audit/bundle/format.ts';
 import { generateSigningKeyPair } from '../../crypto/ed25519.ts';
 import { signNote, verifierKeyString } from '../../crypto/note.ts';
-import { sha256 } from '../../chain/sha256.ts';
+import { sha256 } from '../../domain/chain/sha256.ts';
 import { ORIGIN, OTHER_B, TARGET } from './fixtures/anchored-history.ts';
 import { type BundleFixture, noteFile, readCheckpoints, readEvents, removeTemporaryDirs, writeBundleFixture, writeCheckpoints, writeEvents } from './fixtures/bundle.ts';
 import { rechain } from './fixtures/events.ts';

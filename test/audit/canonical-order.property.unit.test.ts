@@ -1,10 +1,10 @@
 // Property: reordering a parsed JSON value's members never changes its RFC 8785 form, and makes
-// it one that chain/jcs.ts serializes on its fast path.
+// it one that domain/chain/jcs.ts serializes on its fast path.
 import canonicalize from 'canonicalize';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { inCanonicalOrder } from '../../audit/bundle/canonical-order.ts';
-import { jcs } from '../../chain/jcs.ts';
+import { jcs } from '../../domain/chain/jcs.ts';
 
 const key = fc.oneof(fc.string(), fc.constantFrom('__proto__', '10', '9', '0', 'é', 'a', 'B', '\u{1F600}', 'constructor'));
 const json = fc.letrec((tie) => ({

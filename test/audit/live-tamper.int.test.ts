@@ -9,7 +9,7 @@ import { loadTenantEvidence } from '../../audit/pg-evidence.ts';
 import { generateSigningKeyPair } from '../../crypto/ed25519.ts';
 import { readSigningKeyFile } from '../../crypto/key-file.ts';
 import { signNote } from '../../crypto/note.ts';
-import type { HashedEvent } from '../../schemas/logical.ts';
+import type { HashedEvent } from '../../domain/logical.ts';
 import { createTestTopics, deleteTestTopics, randomPrefix } from '../support/stack.ts';
 import { ORIGIN } from '../anchors/support/harness.ts';
 import { rechain } from './fixtures/events.ts';
@@ -93,7 +93,7 @@ describe('live: tampered records (Postgres rows, the anchor directory)', () => {
     const key = readSigningKeyFile(h.keyFile);
     const storeDir = join(h.dataDir, 'anchors');
     const forged = forgeCheckpoint(TARGET, rewritten, 7, [{ tenantId: OTHER, size: otherCheckpoint.size, root: otherCheckpoint.root }], 4, { origin: ORIGIN, secretKey: key.secretKey, storeDir });
-    const { FsAnchorStore } = await import('../../projections/anchors/storage/fs-store.ts');
+    const { FsAnchorStore } = await import('../../adapters/storage/fs-store.ts');
     await FsAnchorStore.open(storeDir).publish(forged.anchor.storage.key, Buffer.from(forged.anchor.note));
     const bytes = (hex: readonly string[]) => hex.map((x) => Buffer.from(x, 'hex'));
     await asAttacker(h.db.url, `insert into anchors.anchors (anchor_seq, tree_size, root, note, note_sha256, verifier_key, state, storage_kind, storage_location, storage_key, stored_at, published_at)

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { verifyBundle } from '../../audit/bundle/verify-bundle.ts';
 import { TARGET, anchoredHistory } from './fixtures/anchored-history.ts';
 import { type BundleFixture, readEvents, removeTemporaryDirs, temporaryDir, writeBundleFixture, writeEvents } from './fixtures/bundle.ts';
-import type { HashedEvent } from '../../schemas/logical.ts';
+import type { HashedEvent } from '../../domain/logical.ts';
 
 type Tamper = (events: HashedEvent[], i: number, j: number) => HashedEvent[];
 const TAMPERS: Record<string, Tamper> = {

@@ -3,9 +3,9 @@
 // unknown top-level member is not a change to the event (validateLogicalEvent rejects it).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type ChainFailureCode, verifyChain } from '../../chain/chain-verifier.ts';
-import { jcs } from '../../chain/jcs.ts';
-import type { HashedEvent } from '../../schemas/logical.ts';
+import { type ChainFailureCode, verifyChain } from '../../domain/chain/chain-verifier.ts';
+import { jcs } from '../../domain/chain/jcs.ts';
+import type { HashedEvent } from '../../domain/logical.ts';
 import { copy, eventsByTenant, vectorEvents } from '../fixtures/vectors.ts';
 
 type Path = readonly string[];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ChainVerifier, verifyChain } from '../../chain/chain-verifier.ts';
-import { GENESIS_HASH, eventHash } from '../../chain/event-hash.ts';
-import type { HashedEvent } from '../../schemas/logical.ts';
+import { ChainVerifier, verifyChain } from '../../domain/chain/chain-verifier.ts';
+import { GENESIS_HASH, eventHash } from '../../domain/chain/event-hash.ts';
+import type { HashedEvent } from '../../domain/logical.ts';
 import { copy, eventsByTenant, tenantVectors } from '../fixtures/vectors.ts';
 
 // The five-event tenant: TenantCreated, MemberAdded, MemberRoleChanged, ProviderKeyStored, MemberRemoved.

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { verifyChain } from '../../chain/chain-verifier.ts';
-import { GENESIS_HASH, canonicalEventText, eventHash } from '../../chain/event-hash.ts';
-import { jcs } from '../../chain/jcs.ts';
-import { sha256, sha256HexOfText } from '../../chain/sha256.ts';
+import { verifyChain } from '../../domain/chain/chain-verifier.ts';
+import { GENESIS_HASH, canonicalEventText, eventHash } from '../../domain/chain/event-hash.ts';
+import { jcs } from '../../domain/chain/jcs.ts';
+import { sha256, sha256HexOfText } from '../../domain/chain/sha256.ts';
 import { anchorVector, copy, eventsByTenant, tenantVectors, vectorEvents } from '../fixtures/vectors.ts';
 
 describe('sha256 (libsodium)', () => {

@@ -1,8 +1,8 @@
 import canonicalize from 'canonicalize';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ChainError } from '../../chain/errors.ts';
-import { jcs } from '../../chain/jcs.ts';
+import { ChainError } from '../../domain/chain/errors.ts';
+import { jcs } from '../../domain/chain/jcs.ts';
 import { thrownBy } from '../fixtures/errors.ts';
 import { jcsVectors } from '../fixtures/vectors.ts';
 

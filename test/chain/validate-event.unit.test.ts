@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type EventShapeErrorCode, isRfc3339UtcMillis, validateHashedEvent, validateLogicalEvent } from '../../chain/validate-event.ts';
-import type { HashedEvent } from '../../schemas/logical.ts';
+import { type EventShapeErrorCode, isRfc3339UtcMillis, validateHashedEvent, validateLogicalEvent } from '../../domain/chain/validate-event.ts';
+import type { HashedEvent } from '../../domain/logical.ts';
 import { copy, vectorEvents } from '../fixtures/vectors.ts';
 
 function logicalOf(event: HashedEvent): Record<string, unknown> {

@@ -1,13 +1,13 @@
-// The chat worker's configuration (config/chat.ts): defaults, validation with errors that name
+// The chat worker's configuration (deploy/config/chat.ts): defaults, validation with errors that name
 // the variable, and where the producer key comes from.
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../config/errors.ts';
-import { DEFAULT_ANTHROPIC_BASE_URL, DEFAULT_CHAT_MODEL, loadChatConfig } from '../../config/chat.ts';
+import { ConfigError } from '../../deploy/config/errors.ts';
+import { DEFAULT_ANTHROPIC_BASE_URL, DEFAULT_CHAT_MODEL, loadChatConfig } from '../../deploy/config/chat.ts';
 import { deriveIndexKey, errorFields, indexKeyId } from '../../consumers/chat-worker/service.ts';
-import { generateKek } from '../../vault/key-wrap.ts';
+import { generateKek } from '../../crypto/vault/key-wrap.ts';
 
 const DB = 'postgres://postgres:palisade@127.0.0.1:54329/palisade';
 const NO_STACK = mkdtempSync(join(tmpdir(), 'palisade-chat-config-'));

@@ -4,9 +4,9 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ContentOpener, ContentOpenError, type ContentKeys } from '../../consumers/chat-worker/content-opener.ts';
 import { chatMessageBinding, memoryBinding } from '../../domain/tenant/chat-secrets.ts';
-import { userKid } from '../../keystore/key-store.ts';
-import { generateDek, generateKek, withDek, wrapDek, type WrappedDek } from '../../vault/key-wrap.ts';
-import { seal } from '../../vault/sealed-value.ts';
+import { userKid } from '../../crypto/vault/store/key-store.ts';
+import { generateDek, generateKek, withDek, wrapDek, type WrappedDek } from '../../crypto/vault/key-wrap.ts';
+import { seal } from '../../crypto/vault/sealed-value.ts';
 
 const kek = generateKek();
 const tenantId = randomUUID();

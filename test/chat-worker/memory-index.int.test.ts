@@ -7,9 +7,9 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureMemoryIndex } from '../../consumers/chat-worker/memory-index-sql.ts';
 import { MemoryIndex } from '../../consumers/chat-worker/memory-index.ts';
-import { maintenanceUrl, withClient } from '../../deploy/postgres/database.ts';
-import { openPool } from '../../deploy/postgres/pool.ts';
-import { quoteIdent } from '../../projections/tenancy/roles.ts';
+import { maintenanceUrl, withClient } from '../../adapters/postgres/database.ts';
+import { openPool } from '../../adapters/postgres/pool.ts';
+import { quoteIdent } from '../../adapters/postgres/roles.ts';
 import { randomPassword, scramSha256Verifier } from '../../projections/tenancy/scram.ts';
 import { createTestDatabase, type TestDatabase } from '../support/stack.ts';
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { callAnthropic, ProviderAbortedError, type ChatLogger, type ProviderCall } from '../../consumers/chat-worker/provider.ts';
 import { runTurn, type TurnDeps } from '../../consumers/chat-worker/turn.ts';
 import { allocSecure, type SecureBuffer } from '../../crypto/secure-memory.ts';
-import type { LogicalEvent } from '../../schemas/logical.ts';
+import type { LogicalEvent } from '../../domain/logical.ts';
 import { fake, FakeAnthropic } from '../support/fake-anthropic.ts';
 import { KeyVault } from './support/key-vault.ts';
 

@@ -6,7 +6,7 @@ import type { ProviderCall, ProviderResult } from '../../consumers/chat-worker/p
 import { parseTurnRequest, replyCommandData, replyCommandId, runTurn, type TurnConfig, type TurnDeps, type TurnScope } from '../../consumers/chat-worker/turn.ts';
 import { OpenerError, type SecretRef } from '../../consumers/vault/secret-opener.ts';
 import { MAX_REPLY_BYTES } from '../../domain/tenant/chat-types.ts';
-import type { LogicalEvent } from '../../schemas/logical.ts';
+import type { LogicalEvent } from '../../domain/logical.ts';
 import { KeyVault } from './support/key-vault.ts';
 
 const TENANT = '6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b';

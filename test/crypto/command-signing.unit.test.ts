@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { COMMAND_SIGNING_CONTEXT, commandSigningBytes, signCommand, verifyCommandSignature } from '../../crypto/command-signing.ts';
 import { generateSigningKeyPair, sign } from '../../crypto/ed25519.ts';
 import { zero } from '../../crypto/secure-memory.ts';
-import type { LogicalCommand, SignedCommand } from '../../schemas/logical.ts';
+import type { LogicalCommand, SignedCommand } from '../../domain/logical.ts';
 import { nodeVerifies } from './node-ed25519.ts';
 
 const COMMAND: LogicalCommand = {

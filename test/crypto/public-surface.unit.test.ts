@@ -1,6 +1,6 @@
-// The documented entry points of crypto/ and chain/ (see their READMEs) stay exported.
+// The documented entry points of crypto/ and domain/chain/ (see their READMEs) stay exported.
 import { describe, expect, it } from 'vitest';
-import * as chain from '../../chain/index.ts';
+import * as chain from '../../domain/chain/index.ts';
 import * as crypto from '../../crypto/index.ts';
 
 describe('public surface', () => {

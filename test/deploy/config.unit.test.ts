@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../config/config.ts';
-import { REPO_ROOT } from '../../config/env.ts';
+import { ConfigError, loadConfig } from '../../deploy/config/config.ts';
+import { REPO_ROOT } from '../../deploy/config/env.ts';
 import { writeStackState } from '../../deploy/state.ts';
 
 const emptyDir = mkdtempSync(join(tmpdir(), 'palisade-config-'));

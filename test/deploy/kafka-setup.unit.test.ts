@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { brokerProperties, randomClusterId } from '../../deploy/kafka/broker.ts';
-import { palisadeTopics, topicNames } from '../../kafka/topics.ts';
+import { palisadeTopics, topicNames } from '../../adapters/kafka/topics.ts';
 
 function parse(properties: string): Record<string, string> {
   return Object.fromEntries(

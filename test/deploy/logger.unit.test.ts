@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../config/logger.ts';
+import { createLogger } from '../../adapters/logger.ts';
 
 function capture(): { lines: () => Array<Record<string, unknown>>; destination: { write: (line: string) => void } } {
   const raw: string[] = [];

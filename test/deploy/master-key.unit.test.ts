@@ -1,15 +1,15 @@
-// The vault master key at start-up (config/master-key.ts) and the local development key that
+// The vault master key at start-up (deploy/config/master-key.ts) and the local development key that
 // `palisade stack up` makes (deploy/master-key.ts): where the key comes from, and every refusal
 // names PALISADE_MASTER_KEY / PALISADE_MASTER_KEY_FILE and how to make a key, never the key.
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../config/config.ts';
-import { MasterKeyError, devMasterKeyFile, loadMasterKey, masterKeySource, readMasterKeyFile } from '../../config/master-key.ts';
+import { ConfigError } from '../../deploy/config/config.ts';
+import { MasterKeyError, devMasterKeyFile, loadMasterKey, masterKeySource, readMasterKeyFile } from '../../deploy/config/master-key.ts';
 import { ensureDevMasterKeyFile } from '../../deploy/master-key.ts';
 import { writeStackState } from '../../deploy/state.ts';
-import { destroyKek, kekIdOf } from '../../vault/index.ts';
+import { destroyKek, kekIdOf } from '../../crypto/vault/index.ts';
 
 const HEX = '000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f';
 const root = mkdtempSync(join(tmpdir(), 'palisade-master-key-'));

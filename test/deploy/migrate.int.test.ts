@@ -2,8 +2,8 @@ import { appendFileSync, copyFileSync, mkdtempSync, readdirSync, rmSync, writeFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { withClient } from '../../deploy/postgres/database.ts';
-import { MIGRATIONS_DIR, migrate, MigrationError } from '../../deploy/postgres/migrate.ts';
+import { withClient } from '../../adapters/postgres/database.ts';
+import { MIGRATIONS_DIR, migrate, MigrationError } from '../../adapters/postgres/migrate.ts';
 import { createTestDatabase } from '../support/stack.ts';
 import type { TestDatabase } from '../support/stack.ts';
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadMigrations, MigrationError } from '../../deploy/postgres/migrate.ts';
+import { loadMigrations, MigrationError } from '../../adapters/postgres/migrate.ts';
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -2,8 +2,8 @@
 // does to every session) must reach the pool's handler, not crash the process. CI once died of
 // exactly this: a test's pool, ended a moment before the server stopped, had no listener.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { withClient } from '../../deploy/postgres/database.ts';
-import { openPool } from '../../deploy/postgres/pool.ts';
+import { withClient } from '../../adapters/postgres/database.ts';
+import { openPool } from '../../adapters/postgres/pool.ts';
 import { createTestDatabase, type TestDatabase } from '../support/stack.ts';
 
 let db: TestDatabase;

@@ -1,11 +1,11 @@
 // `palisade stack up` makes the vault's local development master key once (0600, in the data
 // folder), says so, and leaves it alone afterwards; with PALISADE_MASTER_KEY(_FILE) set it makes
-// none. The services then find it through config/master-key.ts, on the local stack only.
+// none. The services then find it through deploy/config/master-key.ts, on the local stack only.
 import { readFileSync, statSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { devMasterKeyFile, loadMasterKey } from '../../config/master-key.ts';
+import { devMasterKeyFile, loadMasterKey } from '../../deploy/config/master-key.ts';
 import { stackUp, type StackProgress } from '../../deploy/stack.ts';
-import { destroyKek, type Kek } from '../../vault/index.ts';
+import { destroyKek, type Kek } from '../../crypto/vault/index.ts';
 import { testConfig } from '../support/stack.ts';
 
 const withoutKeyVariables = (): Record<string, string | undefined> => {

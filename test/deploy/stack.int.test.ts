@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../../config/env.ts';
+import { REPO_ROOT } from '../../deploy/config/env.ts';
 import { readStackState } from '../../deploy/state.ts';
 import { stackStatus, stackUp } from '../../deploy/stack.ts';
 import { testConfig } from '../support/stack.ts';

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import kafkajs from 'kafkajs';
-import { ensureTopics, palisadeTopics, TopicSetupError, withAdmin } from '../../kafka/topics.ts';
+import { ensureTopics, palisadeTopics, TopicSetupError, withAdmin } from '../../adapters/kafka/topics.ts';
 import { createTestTopics, deleteTestTopics, randomPrefix, testConfig } from '../support/stack.ts';
 
 const { ConfigResourceTypes } = kafkajs;

@@ -1,7 +1,7 @@
 // Builders for tenant commands and events, so specs show only what matters to each rule.
 import type { Actor, CommandMetadata } from '../../domain/messages.ts';
 import { isPendingSecret, type SecretSlot } from '../../domain/tenant/index.ts';
-import type { JsonObject, LogicalEvent } from '../../schemas/logical.ts';
+import type { JsonObject, LogicalEvent } from '../../domain/logical.ts';
 import type {
   ChatFailureReason,
   PendingSecret,

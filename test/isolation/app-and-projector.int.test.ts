@@ -8,11 +8,11 @@ import pg from 'pg';
 import { ProjectionError } from '../../projections/errors.ts';
 import { grantAnalyst } from '../../projections/tenancy/analysts.ts';
 import { AppReadError, AppReader } from '../../projections/tenancy/app-reader.ts';
-import { asRole } from '../../projections/tenancy/roles.ts';
+import { asRole } from '../../adapters/postgres/roles.ts';
 import { ProjectorTransaction, type ModelTarget } from '../../projections/writer/projector-transaction.ts';
 import { liveTables, type LiveTables } from './support/schemas.ts';
 import { TwoTenants } from './support/two-tenants.ts';
-import { openPool } from '../../deploy/postgres/pool.ts';
+import { openPool } from '../../adapters/postgres/pool.ts';
 
 let w: TwoTenants;
 let t: LiveTables;

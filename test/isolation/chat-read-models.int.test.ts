@@ -5,7 +5,7 @@
 // user. Chat content: the opener role only — no app, analyst, auditor or projector privilege,
 // not even through a view. Each attack has its control: the rows it aimed at exist.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openerRole } from '../../projections/models/secrets-reader.ts';
+import { openerRole } from '../../consumers/vault/secrets-reader.ts';
 import { ChatWorld } from '../projections/support/chat-world.ts';
 import { expectOnlyTheOpenerReads, generationTables } from './support/opener-only.ts';
 

@@ -7,10 +7,10 @@
 // Each attack has its control: the rows it aimed at exist.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
-import { openPool } from '../../deploy/postgres/pool.ts';
+import { openPool } from '../../adapters/postgres/pool.ts';
 import { eraseUser } from '../../projections/models/model.ts';
-import { openerRole } from '../../projections/models/secrets-reader.ts';
-import { asRole } from '../../projections/tenancy/roles.ts';
+import { openerRole } from '../../consumers/vault/secrets-reader.ts';
+import { asRole } from '../../adapters/postgres/roles.ts';
 import { ProjectorTransaction, type ModelTarget } from '../../projections/writer/projector-transaction.ts';
 import { VaultWorld } from '../projections/support/vault-world.ts';
 import { expectOnlyTheOpenerReads, generationTables } from './support/opener-only.ts';

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { murmur2, partitionFor } from '../../kafka/partitioner.ts';
+import { murmur2, partitionFor } from '../../adapters/kafka/partitioner.ts';
 
 // Values from Apache Kafka's UtilsTest#testMurmur2 (the Java reference implementation).
 const JAVA_VECTORS: [string, number][] = [

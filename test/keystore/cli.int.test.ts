@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readMasterKeyFile } from '../../config/master-key.ts';
-import { openPool } from '../../deploy/postgres/pool.ts';
-import { KeyStore, KeyStoreError, userKid } from '../../keystore/index.ts';
-import { type Kek, destroyKek, generateKek, kekKeyFileBytes } from '../../vault/index.ts';
+import { readMasterKeyFile } from '../../deploy/config/master-key.ts';
+import { openPool } from '../../adapters/postgres/pool.ts';
+import { KeyStore, KeyStoreError, userKid } from '../../crypto/vault/store/index.ts';
+import { type Kek, destroyKek, generateKek, kekKeyFileBytes } from '../../crypto/vault/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/stack.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));

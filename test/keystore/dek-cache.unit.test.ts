@@ -1,7 +1,7 @@
-// keystore/dek-cache.ts: bounded, short-lived, and forgets what a destroy removes.
+// crypto/vault/store/dek-cache.ts: bounded, short-lived, and forgets what a destroy removes.
 import { describe, expect, it } from 'vitest';
-import { DekCache } from '../../keystore/index.ts';
-import type { WrappedDek } from '../../vault/index.ts';
+import { DekCache } from '../../crypto/vault/store/index.ts';
+import type { WrappedDek } from '../../crypto/vault/index.ts';
 
 const T1 = '11111111-1111-4111-8111-111111111111';
 const T2 = '22222222-2222-4222-8222-222222222222';

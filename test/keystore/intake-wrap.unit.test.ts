@@ -1,9 +1,9 @@
-// keystore/intake-wrap.ts: the intake secret key wrapped by the KEK (its own AAD context).
+// crypto/vault/store/intake-wrap.ts: the intake secret key wrapped by the KEK (its own AAD context).
 import { describe, expect, it } from 'vitest';
 import { isSecureBuffer, zero } from '../../crypto/secure-memory.ts';
-import { KeyStoreError, intakeKeyFingerprint, rewrapIntakeKey, unwrapIntakeKey, wrapIntakeKey } from '../../keystore/index.ts';
-import type { WrappedIntakeKey } from '../../keystore/index.ts';
-import { VaultError, generateIntakeKeyPair, generateKek, openIntake, sealToIntake, unwrapDek } from '../../vault/index.ts';
+import { KeyStoreError, intakeKeyFingerprint, rewrapIntakeKey, unwrapIntakeKey, wrapIntakeKey } from '../../crypto/vault/store/index.ts';
+import type { WrappedIntakeKey } from '../../crypto/vault/store/index.ts';
+import { VaultError, generateIntakeKeyPair, generateKek, openIntake, sealToIntake, unwrapDek } from '../../crypto/vault/index.ts';
 
 const BINDING = { tenantId: '5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d', subject: 'u-1', purpose: 'provider-key', field: 'openai' };
 

@@ -1,14 +1,14 @@
-// keystore/key-store.ts on a real PostgreSQL (a private migrated database): race-safe creation,
+// crypto/vault/store/key-store.ts on a real PostgreSQL (a private migrated database): race-safe creation,
 // tombstones, version destruction, open counts, the intake key, and KEK rotation (resumable).
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zero } from '../../crypto/secure-memory.ts';
-import { openPool } from '../../deploy/postgres/pool.ts';
-import { KeyStore, KeyStoreError, type RotationProgress, userKid } from '../../keystore/index.ts';
+import { openPool } from '../../adapters/postgres/pool.ts';
+import { KeyStore, KeyStoreError, type RotationProgress, userKid } from '../../crypto/vault/store/index.ts';
 import {
   type Kek, type WrappedDek, VaultError, destroyKek, generateKek, openIntake, sealToIntake, unwrapDek,
-} from '../../vault/index.ts';
+} from '../../crypto/vault/index.ts';
 import { createTestDatabase, type TestDatabase } from '../support/stack.ts';
 
 let db: TestDatabase;

@@ -6,9 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withClient } from '../../deploy/postgres/database.ts';
+import { withClient } from '../../adapters/postgres/database.ts';
 import { grantAnalyst } from '../../projections/tenancy/analysts.ts';
-import { ROLE_KINDS, loadRolesFrom, quoteIdent, type TenancyRoles } from '../../projections/tenancy/roles.ts';
+import { ROLE_KINDS, loadRolesFrom, quoteIdent, type TenancyRoles } from '../../adapters/postgres/roles.ts';
 import { randomPassword, scramSha256Verifier } from '../../projections/tenancy/scram.ts';
 import { createTestDatabase, type TestDatabase } from '../support/stack.ts';
 

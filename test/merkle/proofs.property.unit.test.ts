@@ -2,13 +2,13 @@
 // proof agree, and flipping any single bit of a proof, leaf or root makes verification fail.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CompactRange, compactRangeLength } from '../../merkle/compact-range.ts';
-import { leafHash } from '../../merkle/hash.ts';
-import { ProofCollector } from '../../merkle/proof-collector.ts';
-import { consistencyRanges, inclusionRanges } from '../../merkle/proof-ranges.ts';
-import { decompose } from '../../merkle/sizes.ts';
-import { consistencyProof, inclusionProof, merkleRoot } from '../../merkle/tree.ts';
-import { verifyConsistency, verifyInclusion } from '../../merkle/verify.ts';
+import { CompactRange, compactRangeLength } from '../../domain/merkle/compact-range.ts';
+import { leafHash } from '../../domain/merkle/hash.ts';
+import { ProofCollector } from '../../domain/merkle/proof-collector.ts';
+import { consistencyRanges, inclusionRanges } from '../../domain/merkle/proof-ranges.ts';
+import { decompose } from '../../domain/merkle/sizes.ts';
+import { consistencyProof, inclusionProof, merkleRoot } from '../../domain/merkle/tree.ts';
+import { verifyConsistency, verifyInclusion } from '../../domain/merkle/verify.ts';
 
 const leavesOf = (n: number, salt: number) => Array.from({ length: n }, (_, i) => leafHash(Buffer.from(`${salt}:${i}`)));
 

@@ -3,12 +3,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CompactRange } from '../../merkle/compact-range.ts';
-import { leafHash } from '../../merkle/hash.ts';
-import { ProofCollector } from '../../merkle/proof-collector.ts';
-import { consistencyRanges, inclusionRanges } from '../../merkle/proof-ranges.ts';
-import { consistencyProof, inclusionProof, merkleRoot } from '../../merkle/tree.ts';
-import { verifyConsistency, verifyInclusion } from '../../merkle/verify.ts';
+import { CompactRange } from '../../domain/merkle/compact-range.ts';
+import { leafHash } from '../../domain/merkle/hash.ts';
+import { ProofCollector } from '../../domain/merkle/proof-collector.ts';
+import { consistencyRanges, inclusionRanges } from '../../domain/merkle/proof-ranges.ts';
+import { consistencyProof, inclusionProof, merkleRoot } from '../../domain/merkle/tree.ts';
+import { verifyConsistency, verifyInclusion } from '../../domain/merkle/verify.ts';
 import { VECTORS_DIR } from '../fixtures/vectors.ts';
 
 interface Rfc6962Vectors {

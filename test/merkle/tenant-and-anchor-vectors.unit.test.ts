@@ -2,10 +2,10 @@
 // the global anchor (vectors/anchor.json: leaf input = SHA-256(JCS({tenantId,size,root})),
 // tenantId order), both from the independent implementation.
 import { describe, expect, it } from 'vitest';
-import { AnchorTree, anchorNoteText, checkpointLeafHash, checkpointLeafInput, parseAnchorNoteText } from '../../merkle/anchor.ts';
-import { CompactRange } from '../../merkle/compact-range.ts';
-import { leafHash } from '../../merkle/hash.ts';
-import { verifyInclusion } from '../../merkle/verify.ts';
+import { AnchorTree, anchorNoteText, checkpointLeafHash, checkpointLeafInput, parseAnchorNoteText } from '../../domain/merkle/anchor.ts';
+import { CompactRange } from '../../domain/merkle/compact-range.ts';
+import { leafHash } from '../../domain/merkle/hash.ts';
+import { verifyInclusion } from '../../domain/merkle/verify.ts';
 import { verifyNote } from '../../crypto/note.ts';
 import { anchorNote, anchorVector, eventsByTenant, tenantVectors } from '../fixtures/vectors.ts';
 import { readFileSync } from 'node:fs';

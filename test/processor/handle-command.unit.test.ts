@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { handleCommandRecord } from '../../consumers/command-processor/handle-command.ts';
 import { PartitionState } from '../../consumers/command-processor/partition-state.ts';
 import { applyStoredEvent, applyStoredResult } from '../../consumers/command-processor/rebuild.ts';
-import { verifyChain } from '../../chain/chain-verifier.ts';
+import { verifyChain } from '../../domain/chain/chain-verifier.ts';
 import { generateSigningKeyPair } from '../../crypto/ed25519.ts';
 import { addMember, commandBytes, commandRecord, context, create, keysFor, NOW, record, runBatch, scopedPair, tenantOnPartition } from './fixtures.ts';
 

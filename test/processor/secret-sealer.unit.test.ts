@@ -6,15 +6,15 @@ import { sealPendingSecrets } from '../../consumers/command-processor/seal-event
 import { IntakeRefused, SecretSealer, type DekSource } from '../../consumers/command-processor/secret-sealer.ts';
 import type { TenantEvent } from '../../domain/tenant/state.ts';
 import type { PendingSecret, SecretBinding } from '../../domain/tenant/types.ts';
-import { toBase64Url } from '../../vault/encoding.ts';
-import { generateIntakeKeyPair, sealToIntake } from '../../vault/intake.ts';
-import { generateDek, generateKek, withDek, wrapDek, type WrappedDek } from '../../vault/key-wrap.ts';
-import { open } from '../../vault/sealed-value.ts';
+import { toBase64Url } from '../../crypto/vault/encoding.ts';
+import { generateIntakeKeyPair, sealToIntake } from '../../crypto/vault/intake.ts';
+import { generateDek, generateKek, withDek, wrapDek, type WrappedDek } from '../../crypto/vault/key-wrap.ts';
+import { open } from '../../crypto/vault/sealed-value.ts';
 
 // The real openIntake, recording what it returns, so a test can see the plaintext was zeroed.
 const opened = vi.hoisted((): Uint8Array[] => []);
-vi.mock('../../vault/intake.ts', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../../vault/intake.ts')>();
+vi.mock('../../crypto/vault/intake.ts', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../crypto/vault/intake.ts')>();
   return {
     ...real,
     openIntake: (...args: Parameters<typeof real.openIntake>) => {

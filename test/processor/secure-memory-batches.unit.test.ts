@@ -11,9 +11,9 @@ import { handleCommandRecords, type BatchOutputs } from '../../consumers/command
 import { PartitionState } from '../../consumers/command-processor/partition-state.ts';
 import { SecretSealer, type DekSource } from '../../consumers/command-processor/secret-sealer.ts';
 import { providerKeyBinding } from '../../domain/tenant/secrets.ts';
-import { toBase64Url } from '../../vault/encoding.ts';
-import { generateIntakeKeyPair, sealToIntake } from '../../vault/intake.ts';
-import { generateDek, generateKek, wrapDek, type WrappedDek } from '../../vault/key-wrap.ts';
+import { toBase64Url } from '../../crypto/vault/encoding.ts';
+import { generateIntakeKeyPair, sealToIntake } from '../../crypto/vault/intake.ts';
+import { generateDek, generateKek, wrapDek, type WrappedDek } from '../../crypto/vault/key-wrap.ts';
 import { commandRecord, context, create, tenantOnPartition } from './fixtures.ts';
 
 const ROTATIONS = 6_000;

@@ -14,9 +14,9 @@ import {
 import type { SecretBinding } from '../../domain/tenant/index.ts';
 import { chatTurnPayload, failurePayload, replyPayload, startConversationPayload, storeMemoryPayload } from '../../producers/chat.ts';
 import { PublishError } from '../../producers/errors.ts';
-import { fromBase64Url } from '../../vault/encoding.ts';
-import { VaultError } from '../../vault/errors.ts';
-import { generateIntakeKeyPair, openIntake } from '../../vault/intake.ts';
+import { fromBase64Url } from '../../crypto/vault/encoding.ts';
+import { VaultError } from '../../crypto/vault/errors.ts';
+import { generateIntakeKeyPair, openIntake } from '../../crypto/vault/intake.ts';
 
 const TENANT = '0b9e3c1a-4f2d-4c8e-9a7b-1d2e3f4a5b6c';
 const OTHER_TENANT = 'f0e1d2c3-b4a5-4697-8899-aabbccddeeff';

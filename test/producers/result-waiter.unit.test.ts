@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ResultWaiter } from '../../producers/result-waiter.ts';
-import type { CommandResult } from '../../schemas/logical.ts';
+import type { CommandResult } from '../../domain/logical.ts';
 
 const result = (commandDigest: string, outcome: CommandResult['outcome'] = 'accepted'): CommandResult => ({
   commandId: '10000000-0000-4000-8000-000000000001', tenantId: '0b7c1d2e-3f40-4a51-8b62-7c83d94ea5f6', commandDigest,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { auditText, redactUser } from '../../projections/models/audit-summary.ts';
-import type { JsonObject, LogicalEvent } from '../../schemas/logical.ts';
+import type { JsonObject, LogicalEvent } from '../../domain/logical.ts';
 
 const event = (type: string, payload: JsonObject): LogicalEvent => ({
   tenantId: '11111111-1111-4111-8111-111111111111', seq: 1, prevHash: '0'.repeat(64), eventId: '22222222-2222-4222-8222-222222222222',

@@ -7,7 +7,7 @@ import { foldChatContent, type ChatContentRow } from '../../projections/models/c
 import { foldConversations } from '../../projections/models/conversations.ts';
 import { foldMemories } from '../../projections/models/memories.ts';
 import type { ProjectedEvent } from '../../projections/models/model.ts';
-import type { JsonObject, LogicalEvent } from '../../schemas/logical.ts';
+import type { JsonObject, LogicalEvent } from '../../domain/logical.ts';
 
 const T = '11111111-1111-4111-8111-111111111111';
 const C1 = '22222222-2222-4222-8222-222222222222';

@@ -6,13 +6,13 @@
 // else's rows stay; a rebuild in small batches equals the live projection checksum for checksum.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
-import { openPool } from '../../deploy/postgres/pool.ts';
+import { openPool } from '../../adapters/postgres/pool.ts';
 import { foldChatContent } from '../../projections/models/chat-content.ts';
-import { chatContentReaderPool, conversationHistory, memories } from '../../projections/models/chat-content-reader.ts';
+import { chatContentReaderPool, conversationHistory, memories } from '../../consumers/chat-worker/chat-content-reader.ts';
 import { foldConversations } from '../../projections/models/conversations.ts';
 import { foldMemories } from '../../projections/models/memories.ts';
 import { rebuild } from '../../projections/rebuild.ts';
-import { asRole } from '../../projections/tenancy/roles.ts';
+import { asRole } from '../../adapters/postgres/roles.ts';
 import { checksums } from './support/expected.ts';
 import { ChatWorld } from './support/chat-world.ts';
 import { foundIn, plainRows, sortedBy } from './support/tenant-world.ts';

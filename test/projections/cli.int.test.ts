@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { produceEvents, syntheticEvents } from '../../bench/_synthetic-events.ts';
+import { produceEvents, syntheticEvents } from '../bench/_synthetic-events.ts';
 import { ReadModelSpine } from './support/read-models.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));

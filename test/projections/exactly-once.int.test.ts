@@ -3,7 +3,7 @@
 // to the end. Every read model must equal what a single pass over all events gives: no event
 // lost, none applied twice (the audit log's (tenant, seq) key would also refuse a duplicate).
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { produceEvents, syntheticEvents, type GeneratedEvent } from '../../bench/_synthetic-events.ts';
+import { produceEvents, syntheticEvents, type GeneratedEvent } from '../bench/_synthetic-events.ts';
 import { actualContents, expectedContents } from './support/expected.ts';
 import { ReadModelSpine } from './support/read-models.ts';
 import { Child } from './support/spawn.ts';

@@ -3,11 +3,11 @@
 // folding the whole history at once: that is what makes batch boundaries invisible.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { syntheticEvents } from '../../bench/_synthetic-events.ts';
+import { syntheticEvents } from '../bench/_synthetic-events.ts';
 import { foldMembers, type MemberRow } from '../../projections/models/members.ts';
 import { withoutErasedTenants, type ProjectedEvent } from '../../projections/models/model.ts';
 import { foldTenants, type TenantRow } from '../../projections/models/tenants.ts';
-import type { JsonObject, LogicalEvent } from '../../schemas/logical.ts';
+import type { JsonObject, LogicalEvent } from '../../domain/logical.ts';
 
 const T = '11111111-1111-4111-8111-111111111111';
 let seq = 0;

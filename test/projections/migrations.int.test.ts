@@ -5,9 +5,9 @@ import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { withClient } from '../../deploy/postgres/database.ts';
-import { MIGRATIONS_DIR, MigrationError, migrate } from '../../deploy/postgres/migrate.ts';
-import { dropDatabaseRoles, loadRolesFrom, quoteIdent, rolePrefixFor, roleMarker } from '../../projections/tenancy/roles.ts';
+import { withClient } from '../../adapters/postgres/database.ts';
+import { MIGRATIONS_DIR, MigrationError, migrate } from '../../adapters/postgres/migrate.ts';
+import { dropDatabaseRoles, loadRolesFrom, quoteIdent, rolePrefixFor, roleMarker } from '../../adapters/postgres/roles.ts';
 import { createTestDatabase, testConfig, type TestDatabase } from '../support/stack.ts';
 import { catalogSnapshot } from './support/catalog.ts';
 

@@ -3,8 +3,8 @@
 // resumes; the rebuilt model equals the live one row for row.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { createKafka } from '../../kafka/client.ts';
-import { produceEvents, syntheticEvents, type GeneratedEvent } from '../../bench/_synthetic-events.ts';
+import { createKafka } from '../../adapters/kafka/client.ts';
+import { produceEvents, syntheticEvents, type GeneratedEvent } from '../bench/_synthetic-events.ts';
 import { rebuild } from '../../projections/rebuild.ts';
 import { projectionsStatus } from '../../projections/status.ts';
 import { grantAnalyst } from '../../projections/tenancy/analysts.ts';

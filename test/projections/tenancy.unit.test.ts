@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ProjectionError } from '../../projections/errors.ts';
 import { isRetriablePgError, sqlStateOf } from '../../projections/pg-errors.ts';
 import { analystConnectionString, grantAnalyst } from '../../projections/tenancy/analysts.ts';
-import { asRole, rolePrefixFor, roleMarker, rolesFromPrefix } from '../../projections/tenancy/roles.ts';
+import { asRole, rolePrefixFor, roleMarker, rolesFromPrefix } from '../../adapters/postgres/roles.ts';
 import { randomPassword, scramSha256Verifier } from '../../projections/tenancy/scram.ts';
 import { selectModels } from '../../projections/models/index.ts';
 import { PROJECTOR_DEFAULTS, validateProjectorOptions } from '../../projections/options.ts';

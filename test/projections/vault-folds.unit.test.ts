@@ -8,7 +8,7 @@ import { foldProviderKeys } from '../../projections/models/provider-keys.ts';
 import { foldSecrets, sealedValue } from '../../projections/models/secrets.ts';
 import { sourceQueryRows } from '../../projections/models/source-queries.ts';
 import { foldSources } from '../../projections/models/sources.ts';
-import type { JsonObject, LogicalEvent } from '../../schemas/logical.ts';
+import type { JsonObject, LogicalEvent } from '../../domain/logical.ts';
 
 const T = '11111111-1111-4111-8111-111111111111';
 const S = '22222222-2222-4222-8222-222222222222';

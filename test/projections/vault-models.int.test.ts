@@ -5,18 +5,18 @@
 // equals the live projection checksum for checksum.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
-import { createKafka } from '../../kafka/client.ts';
-import { asRole } from '../../projections/tenancy/roles.ts';
+import { createKafka } from '../../adapters/kafka/client.ts';
+import { asRole } from '../../adapters/postgres/roles.ts';
 import { auditRow } from '../../projections/models/audit.ts';
 import { redactUser } from '../../projections/models/audit-summary.ts';
 import { foldProviderKeys } from '../../projections/models/provider-keys.ts';
 import { foldSecrets } from '../../projections/models/secrets.ts';
-import { readSecret, secretsReaderPool } from '../../projections/models/secrets-reader.ts';
+import { readSecret, secretsReaderPool } from '../../consumers/vault/secrets-reader.ts';
 import { sourceQueryRows } from '../../projections/models/source-queries.ts';
 import { foldSources } from '../../projections/models/sources.ts';
 import { rebuild } from '../../projections/rebuild.ts';
 import { projectionsStatus } from '../../projections/status.ts';
-import { openPool } from '../../deploy/postgres/pool.ts';
+import { openPool } from '../../adapters/postgres/pool.ts';
 import { checksums } from './support/expected.ts';
 import { VaultWorld } from './support/vault-world.ts';
 import { foundIn, plainRows, sortedBy } from './support/tenant-world.ts';

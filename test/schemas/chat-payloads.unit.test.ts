@@ -5,11 +5,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { eventHash } from '../../chain/event-hash.ts';
+import { eventHash } from '../../domain/chain/event-hash.ts';
 import { parseTenantCommand, tenantDecider } from '../../domain/tenant/index.ts';
 import type { TenantCommand, TenantEvent } from '../../domain/tenant/index.ts';
 import { decodeEvent, decodePayload, encodeEvent, encodePayload } from '../../schemas/codec.ts';
-import type { JsonObject, LogicalEvent } from '../../schemas/logical.ts';
+import type { JsonObject, LogicalEvent } from '../../domain/logical.ts';
 import { SCHEMAS_DIR, latestVersion, schemaRegistry } from '../../schemas/registry.ts';
 import { codeThrownBy } from '../fixtures/errors.ts';
 import {

@@ -6,7 +6,7 @@ import { zero } from '../../crypto/secure-memory.ts';
 import {
   decodeCommand, decodeDeadLetter, decodePayload, decodeResult, encodeCommand, encodeDeadLetter, encodePayload, encodeResult,
 } from '../../schemas/codec.ts';
-import type { CommandResult, DeadLetter, LogicalCommand } from '../../schemas/logical.ts';
+import type { CommandResult, DeadLetter, LogicalCommand } from '../../domain/logical.ts';
 
 const COMMAND: LogicalCommand = {
   commandId: '10000000-0000-4000-8000-000000000002',

@@ -2,10 +2,10 @@
 // another exception and never in a silently different event.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { eventHash } from '../../chain/event-hash.ts';
+import { eventHash } from '../../domain/chain/event-hash.ts';
 import { decodeCommand, decodeEvent, decodeResult, encodeCommand, encodeEvent, encodePayload } from '../../schemas/codec.ts';
 import { CodecError } from '../../schemas/errors.ts';
-import type { LogicalEvent } from '../../schemas/logical.ts';
+import type { LogicalEvent } from '../../domain/logical.ts';
 import { schemaRegistry } from '../../schemas/registry.ts';
 import { codeThrownBy, thrownBy } from '../fixtures/errors.ts';
 import { vectorEvents } from '../fixtures/vectors.ts';

@@ -2,7 +2,7 @@
 // field, before anything is written.
 import { describe, expect, it } from 'vitest';
 import { encodeCommand, encodeDeadLetter, encodeEvent, encodePayload, encodeResult } from '../../schemas/codec.ts';
-import type { CommandResult, DeadLetter, LogicalEvent, SignedCommand } from '../../schemas/logical.ts';
+import type { CommandResult, DeadLetter, LogicalEvent, SignedCommand } from '../../domain/logical.ts';
 import { codeThrownBy, thrownBy } from '../fixtures/errors.ts';
 import { vectorEvents } from '../fixtures/vectors.ts';
 

@@ -2,10 +2,10 @@
 // ProviderKeyStored, whose sealed secret {v, kid, kv, n, ct} is the SealedValue record of
 // schemas/events/ProviderKeyStored.v1.avsc.
 import { describe, expect, it } from 'vitest';
-import { ChainVerifier } from '../../chain/chain-verifier.ts';
-import { eventHash } from '../../chain/event-hash.ts';
+import { ChainVerifier } from '../../domain/chain/chain-verifier.ts';
+import { eventHash } from '../../domain/chain/event-hash.ts';
 import { decodeEvent, decodePayload, encodeEvent, encodePayload } from '../../schemas/codec.ts';
-import type { HashedEvent } from '../../schemas/logical.ts';
+import type { HashedEvent } from '../../domain/logical.ts';
 import { eventsByTenant, tenantVectors, vectorEvents } from '../fixtures/vectors.ts';
 
 const EVENTS = vectorEvents();

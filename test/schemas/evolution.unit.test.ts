@@ -3,9 +3,9 @@
 // keep their logical JSON and hash however new the reader: the writer's schema decides.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { eventHash } from '../../chain/event-hash.ts';
+import { eventHash } from '../../domain/chain/event-hash.ts';
 import { codec as v1Codec, createCodec } from '../../schemas/codec.ts';
-import type { LogicalEvent } from '../../schemas/logical.ts';
+import type { LogicalEvent } from '../../domain/logical.ts';
 import { SCHEMAS_DIR, SchemaRegistry, latestVersion } from '../../schemas/registry.ts';
 import { codeThrownBy } from '../fixtures/errors.ts';
 import { AVRO_FIXTURES_DIR, vectorEvents } from '../fixtures/vectors.ts';

@@ -3,7 +3,7 @@
 import { relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { codec } from '../../schemas/codec.ts';
-import type { CommandResult, DeadLetter, HashedEvent, SignedCommand } from '../../schemas/logical.ts';
+import type { CommandResult, DeadLetter, HashedEvent, SignedCommand } from '../../domain/logical.ts';
 import { SCHEMAS_DIR, schemaRegistry } from '../../schemas/registry.ts';
 import { goldenFiles, withBuffers } from '../fixtures/golden.ts';
 

@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IdempotentProducer } from '../../kafka/simple-producer.ts';
-import { partitionFor } from '../../kafka/partitioner.ts';
-import { eventHash } from '../../chain/event-hash.ts';
+import { IdempotentProducer } from '../../adapters/kafka/simple-producer.ts';
+import { partitionFor } from '../../adapters/kafka/partitioner.ts';
+import { eventHash } from '../../domain/chain/event-hash.ts';
 import { encodeEvent } from '../../schemas/codec.ts';
-import type { LogicalEvent } from '../../schemas/logical.ts';
+import type { LogicalEvent } from '../../domain/logical.ts';
 import type { PalisadeClient } from '../../producers/client.ts';
 import { TestSpine, addMemberInput, createTenantInput } from '../support/spine.ts';
 

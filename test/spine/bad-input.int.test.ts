@@ -3,12 +3,12 @@
 // accepted is lost.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { IdempotentProducer } from '../../kafka/simple-producer.ts';
-import { endOffsets, readPartitionsToEnd } from '../../kafka/partition-reader.ts';
+import { IdempotentProducer } from '../../adapters/kafka/simple-producer.ts';
+import { endOffsets, readPartitionsToEnd } from '../../adapters/kafka/partition-reader.ts';
 import { commandSigningBytes } from '../../crypto/command-signing.ts';
 import { generateSigningKeyPair, sign } from '../../crypto/ed25519.ts';
 import { decodeDeadLetter, encodeCommand } from '../../schemas/codec.ts';
-import type { DeadLetter, LogicalCommand } from '../../schemas/logical.ts';
+import type { DeadLetter, LogicalCommand } from '../../domain/logical.ts';
 import { verifyTenant } from '../../audit/verify-tenant.ts';
 import type { PalisadeClient } from '../../producers/client.ts';
 import { TestSpine, addMemberInput, createTenantInput } from '../support/spine.ts';

@@ -5,12 +5,12 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { readPartitionsToEnd } from '../../kafka/partition-reader.ts';
-import { committedOffsets } from '../../kafka/groups.ts';
-import { withWatchdog } from '../../kafka/watchdog.ts';
-import { verifyChain } from '../../chain/chain-verifier.ts';
+import { readPartitionsToEnd } from '../../adapters/kafka/partition-reader.ts';
+import { committedOffsets } from '../../adapters/kafka/groups.ts';
+import { withWatchdog } from '../../adapters/kafka/watchdog.ts';
+import { verifyChain } from '../../domain/chain/chain-verifier.ts';
 import { decodeEvent } from '../../schemas/codec.ts';
-import type { HashedEvent } from '../../schemas/logical.ts';
+import type { HashedEvent } from '../../domain/logical.ts';
 import type { CommandInput, PalisadeClient } from '../../producers/client.ts';
 import { PublishError } from '../../producers/errors.ts';
 import { restartBroker } from '../support/stack.ts';

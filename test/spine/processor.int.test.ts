@@ -8,10 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyTenant } from '../../audit/verify-tenant.ts';
 import { exportTenant } from '../../audit/export-tenant.ts';
 import { readTenantEvents, type StoredEvent } from '../../audit/tenant-events.ts';
-import { verifyChain } from '../../chain/chain-verifier.ts';
+import { verifyChain } from '../../domain/chain/chain-verifier.ts';
 import type { PalisadeClient } from '../../producers/client.ts';
 import { revokeProducerKey } from '../../producers/key-registry.ts';
-import type { HashedEvent, LogicalEvent } from '../../schemas/logical.ts';
+import type { HashedEvent, LogicalEvent } from '../../domain/logical.ts';
 import { TestSpine, addMemberInput, createTenantInput, newIdentity, userActor } from '../support/spine.ts';
 
 let spine: TestSpine;

@@ -3,14 +3,14 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TransactionalWriter } from '../../kafka/transactional-writer.ts';
-import { KafkaEdgeError } from '../../kafka/errors.ts';
-import { readPartitionsToEnd } from '../../kafka/partition-reader.ts';
-import { partitionFor } from '../../kafka/partitioner.ts';
-import { TailConsumer } from '../../kafka/tail-consumer.ts';
-import { verifyChain } from '../../chain/chain-verifier.ts';
+import { TransactionalWriter } from '../../adapters/kafka/transactional-writer.ts';
+import { KafkaEdgeError } from '../../adapters/kafka/errors.ts';
+import { readPartitionsToEnd } from '../../adapters/kafka/partition-reader.ts';
+import { partitionFor } from '../../adapters/kafka/partitioner.ts';
+import { TailConsumer } from '../../adapters/kafka/tail-consumer.ts';
+import { verifyChain } from '../../domain/chain/chain-verifier.ts';
 import { decodeEvent } from '../../schemas/codec.ts';
-import type { HashedEvent } from '../../schemas/logical.ts';
+import type { HashedEvent } from '../../domain/logical.ts';
 import type { CommandInput, PalisadeClient } from '../../producers/client.ts';
 import { TestSpine, addMemberInput, createTenantInput, type ChildProcessor } from '../support/spine.ts';
 

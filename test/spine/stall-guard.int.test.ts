@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IdempotentProducer } from '../../kafka/simple-producer.ts';
+import { IdempotentProducer } from '../../adapters/kafka/simple-producer.ts';
 import { StallGuard } from '../../consumers/command-processor/stall-guard.ts';
 import { TestSpine } from '../support/spine.ts';
 

@@ -3,7 +3,7 @@
 // PALISADE_KEEP_STACK=1 keeps them running, to iterate on tests without restarting Kafka.
 import { stackDown, stackUp } from '../../deploy/stack.ts';
 import type { StackPart } from '../../deploy/stack.ts';
-import { dropOrphanedRoles } from '../../projections/tenancy/roles.ts';
+import { dropOrphanedRoles } from '../../adapters/postgres/roles.ts';
 
 export default async function setup(): Promise<() => Promise<void>> {
   const result = await stackUp({

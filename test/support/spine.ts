@@ -7,16 +7,16 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { Kafka } from 'kafkajs';
-import { createKafka } from '../../kafka/client.ts';
-import type { TopicNames } from '../../kafka/topics.ts';
+import { createKafka } from '../../adapters/kafka/client.ts';
+import type { TopicNames } from '../../adapters/kafka/topics.ts';
 import { generateSigningKeyPair } from '../../crypto/ed25519.ts';
 import { registerProducerKey } from '../../producers/key-registry.ts';
 import { PalisadeClient, type CommandInput } from '../../producers/client.ts';
 import { CommandProcessor } from '../../consumers/command-processor/processor.ts';
 import { PROCESSOR_DEFAULTS, type ProcessorLogger, type ProcessorOptions } from '../../consumers/command-processor/options.ts';
 import { createTestDatabase, createTestTopics, deleteTestTopics, randomPrefix, testConfig, type TestDatabase } from './stack.ts';
-import { openPool } from '../../deploy/postgres/pool.ts';
-import { generateKek, kekKeyFileBytes, type Kek } from '../../vault/key-wrap.ts';
+import { openPool } from '../../adapters/postgres/pool.ts';
+import { generateKek, kekKeyFileBytes, type Kek } from '../../crypto/vault/key-wrap.ts';
 
 export interface ProducerIdentity {
   readonly keyId: string;

@@ -1,16 +1,16 @@
 // Helpers for integration tests (STYLE.md §7): each test isolated on the shared local stack —
 // a random topic prefix and consumer group, its own database.
 import { randomBytes } from 'node:crypto';
-import { loadConfig } from '../../config/config.ts';
-import { databaseNameOf } from '../../config/env.ts';
+import { loadConfig } from '../../deploy/config/config.ts';
+import { databaseNameOf } from '../../deploy/config/env.ts';
 import { readStackState } from '../../deploy/state.ts';
-import { createDatabase, dropDatabase } from '../../deploy/postgres/database.ts';
-import { migrate } from '../../deploy/postgres/migrate.ts';
-import { dropDatabaseRoles } from '../../projections/tenancy/roles.ts';
-import type { MigrateOptions } from '../../deploy/postgres/migrate.ts';
+import { createDatabase, dropDatabase } from '../../adapters/postgres/database.ts';
+import { migrate } from '../../adapters/postgres/migrate.ts';
+import { dropDatabaseRoles } from '../../adapters/postgres/roles.ts';
+import type { MigrateOptions } from '../../adapters/postgres/migrate.ts';
 import { restartStackBroker } from '../../deploy/stack.ts';
-import { ensureTopics, palisadeTopics, topicNames, withAdmin } from '../../kafka/topics.ts';
-import type { TopicNames } from '../../kafka/topics.ts';
+import { ensureTopics, palisadeTopics, topicNames, withAdmin } from '../../adapters/kafka/topics.ts';
+import type { TopicNames } from '../../adapters/kafka/topics.ts';
 
 export interface TestStackConfig {
   readonly dataDir: string;
@@ -69,7 +69,7 @@ export async function createTestDatabase(options: { migrate?: boolean } & Migrat
   const base = databaseNameOf(serverUrl) ?? 'palisade';
   const name = `${base}_test_${randomSuffix()}`.slice(0, 63);
   const url = await createDatabase(serverUrl, name);
-  // Roles are cluster-wide: each test database's tenancy roles go with it (projections/tenancy/roles.ts).
+  // Roles are cluster-wide: each test database's tenancy roles go with it (adapters/postgres/roles.ts).
   const drop = async (): Promise<void> => {
     await dropDatabase(serverUrl, name);
     await dropDatabaseRoles(serverUrl, name);

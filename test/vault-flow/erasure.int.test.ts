@@ -7,10 +7,10 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KeyStoreError } from '../../keystore/errors.ts';
+import { KeyStoreError } from '../../crypto/vault/store/errors.ts';
 import { connectSourcePayload, rotateProviderKeyPayload, storeProviderKeyPayload } from '../../producers/secrets.ts';
 import type { Provider } from '../../domain/tenant/types.ts';
-import type { SealedValue } from '../../vault/sealed-value.ts';
+import type { SealedValue } from '../../crypto/vault/sealed-value.ts';
 import { testConfig } from '../support/stack.ts';
 import { userActor } from '../support/spine.ts';
 import { VaultFlow, anthropicKey, email, keyRef, newTenant, sourceRef, uid, type StoredEventWithHash } from './support/flow.ts';
@@ -112,7 +112,7 @@ describe('EraseUser', () => {
     const recreate = await f.store.dekFor({ tenantId: T, userId: alice }, 2).catch((e: unknown) => e);
     expect(recreate).toBeInstanceOf(KeyStoreError);
     expect((recreate as KeyStoreError).code).toBe('OWNER_DESTROYED');
-    // What remains in the key store is the tombstone that forbids re-creation (keystore/README.md).
+    // What remains in the key store is the tombstone that forbids re-creation (crypto/vault/store/README.md).
     expect(await f.q('select user_id from vault.destroyed_owners where tenant_id = $1', [T])).toEqual([{ user_id: alice }]);
   });
 

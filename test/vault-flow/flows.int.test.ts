@@ -10,7 +10,7 @@ import {
   authorizeSourceQueryPayload, connectSourcePayload, rotateProviderKeyPayload, rotateSourceCredentialPayload, storeProviderKeyPayload,
 } from '../../producers/secrets.ts';
 import type { CommandInput } from '../../producers/client.ts';
-import type { SealedValue } from '../../vault/sealed-value.ts';
+import type { SealedValue } from '../../crypto/vault/sealed-value.ts';
 import { userActor } from '../support/spine.ts';
 import { VaultFlow, antMask, anthropicKey, keyRef, newTenant, sourceRef, uid } from './support/flow.ts';
 import { expectSealed, openWith, vaultCode } from './support/sealed.ts';

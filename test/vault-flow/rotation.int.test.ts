@@ -7,13 +7,13 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CommandProcessor } from '../../consumers/command-processor/processor.ts';
 import type { SecretRef } from '../../consumers/vault/secret-opener.ts';
-import { KeyStoreError } from '../../keystore/errors.ts';
+import { KeyStoreError } from '../../crypto/vault/store/errors.ts';
 import {
   connectSourcePayload, rotateProviderKeyPayload, rotateSourceCredentialPayload, storeProviderKeyPayload,
 } from '../../producers/secrets.ts';
-import { VaultError } from '../../vault/errors.ts';
-import { generateKek, withDek, type Kek } from '../../vault/key-wrap.ts';
-import type { SealedValue } from '../../vault/sealed-value.ts';
+import { VaultError } from '../../crypto/vault/errors.ts';
+import { generateKek, withDek, type Kek } from '../../crypto/vault/key-wrap.ts';
+import type { SealedValue } from '../../crypto/vault/sealed-value.ts';
 import { userActor } from '../support/spine.ts';
 import { RecordingLog, VaultFlow, anthropicKey, keyRef, newTenant, sourceRef, uid } from './support/flow.ts';
 

@@ -1,6 +1,6 @@
 // Shared fixtures for the vault's unit tests.
 import fc from 'fast-check';
-import type { Binding } from '../../vault/binding.ts';
+import type { Binding } from '../../crypto/vault/binding.ts';
 
 export const BINDING: Binding = {
   tenantId: '5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d',

@@ -1,16 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isSecureBuffer, zero } from '../../crypto/secure-memory.ts';
-import { VaultError } from '../../vault/errors.ts';
+import { VaultError } from '../../crypto/vault/errors.ts';
 import {
   INTAKE_OVERHEAD_BYTES,
   generateIntakeKeyPair,
   intakeKeyPairFromSecretKey,
   openIntake,
   sealToIntake,
-} from '../../vault/intake.ts';
-import { generateDek } from '../../vault/key-wrap.ts';
-import { open, seal } from '../../vault/sealed-value.ts';
+} from '../../crypto/vault/intake.ts';
+import { generateDek } from '../../crypto/vault/key-wrap.ts';
+import { open, seal } from '../../crypto/vault/sealed-value.ts';
 import { BINDING, KEY_REF, MEMBERS, bindingArb, flipBit, isAllZero } from './helpers.ts';
 
 const CANARY = Buffer.from('sk-ant-api03-intake-canary-5e0c1b7d-9f3a', 'utf8');

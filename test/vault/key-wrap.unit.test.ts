@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isSecureBuffer, zero } from '../../crypto/secure-memory.ts';
-import { VaultError } from '../../vault/errors.ts';
+import { VaultError } from '../../crypto/vault/errors.ts';
 import {
   type DekIdentity,
   type Kek,
@@ -20,8 +20,8 @@ import {
   unwrapDek,
   withDek,
   wrapDek,
-} from '../../vault/key-wrap.ts';
-import { open, seal } from '../../vault/sealed-value.ts';
+} from '../../crypto/vault/key-wrap.ts';
+import { open, seal } from '../../crypto/vault/sealed-value.ts';
 import { BINDING, flipBit, isAllZero } from './helpers.ts';
 
 const HEX_KEY = '000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f';

@@ -4,10 +4,10 @@ import { createCipheriv, randomBytes, scryptSync } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isSecureBuffer, zero } from '../../crypto/secure-memory.ts';
-import { VaultError } from '../../vault/errors.ts';
-import { decryptLegacy, isLegacyValue } from '../../vault/legacy.ts';
-import { generateDek } from '../../vault/key-wrap.ts';
-import { parseSealedValue, seal } from '../../vault/sealed-value.ts';
+import { VaultError } from '../../crypto/vault/errors.ts';
+import { decryptLegacy, isLegacyValue } from '../../crypto/vault/legacy.ts';
+import { generateDek } from '../../crypto/vault/key-wrap.ts';
+import { parseSealedValue, seal } from '../../crypto/vault/sealed-value.ts';
 import { BINDING, KEY_REF } from './helpers.ts';
 
 function legacyEncrypt(plaintext: string | Buffer, secret: string): string {

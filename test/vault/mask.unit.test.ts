@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ELLIPSIS, FULLY_MASKED, KNOWN_PREFIXES, MIN_HIDDEN_FOR_SUFFIX, maskSecret } from '../../vault/mask.ts';
+import { ELLIPSIS, FULLY_MASKED, KNOWN_PREFIXES, MIN_HIDDEN_FOR_SUFFIX, maskSecret } from '../../crypto/vault/mask.ts';
 
 const secretArb = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 80 }),

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isSecureBuffer, zero } from '../../crypto/secure-memory.ts';
-import type { Binding } from '../../vault/binding.ts';
-import { VaultError } from '../../vault/errors.ts';
-import { generateDek } from '../../vault/key-wrap.ts';
+import type { Binding } from '../../crypto/vault/binding.ts';
+import { VaultError } from '../../crypto/vault/errors.ts';
+import { generateDek } from '../../crypto/vault/key-wrap.ts';
 import {
   DEK_BYTES,
   MAX_PLAINTEXT_BYTES,
@@ -13,7 +13,7 @@ import {
   parseSealedValue,
   seal,
   sealedValueAad,
-} from '../../vault/sealed-value.ts';
+} from '../../crypto/vault/sealed-value.ts';
 import { sodium } from '../../crypto/sodium.ts';
 import { BINDING, KEY_REF, MEMBERS, bindingArb, flipBit } from './helpers.ts';
 

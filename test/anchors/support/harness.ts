@@ -7,18 +7,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { Kafka } from 'kafkajs';
-import { createKafka } from '../../../kafka/client.ts';
-import { partitionFor } from '../../../kafka/partitioner.ts';
-import { IdempotentProducer } from '../../../kafka/simple-producer.ts';
-import type { TopicNames } from '../../../kafka/topics.ts';
+import { createKafka } from '../../../adapters/kafka/client.ts';
+import { partitionFor } from '../../../adapters/kafka/partitioner.ts';
+import { IdempotentProducer } from '../../../adapters/kafka/simple-producer.ts';
+import type { TopicNames } from '../../../adapters/kafka/topics.ts';
 import { encodeEvent } from '../../../schemas/codec.ts';
-import type { HashedEvent } from '../../../schemas/logical.ts';
-import { ensureAnchorKeyFile, readAnchorVerifierKey } from '../../../projections/anchors/anchor-key.ts';
+import type { HashedEvent } from '../../../domain/logical.ts';
+import { ensureAnchorKeyFile, readAnchorVerifierKey } from '../../../crypto/anchor-key.ts';
 import { Anchorer, type AnchorerHooks, type AnchorerLogger } from '../../../projections/anchors/anchorer.ts';
 import type { AnchorerOptions } from '../../../projections/anchors/options.ts';
-import type { AnchorStoreOptions } from '../../../projections/anchors/storage/store-options.ts';
+import type { AnchorStoreOptions } from '../../../adapters/storage/store-options.ts';
 import { createTestDatabase, createTestTopics, deleteTestTopics, randomPrefix, testConfig, type TestDatabase } from '../../support/stack.ts';
-import { openPool } from '../../../deploy/postgres/pool.ts';
+import { openPool } from '../../../adapters/postgres/pool.ts';
 
 export const ORIGIN = 'palisade.test/anchors';
 

@@ -1,11 +1,11 @@
-// An in-memory vault for chat-worker tests: users' provider keys sealed for real (vault/) under
+// An in-memory vault for chat-worker tests: users' provider keys sealed for real (crypto/vault/) under
 // per-user DEKs wrapped by a fresh KEK, opened by the real SecretOpener. `erase` drops a user's
 // DEK as crypto-shredding does, so their key then fails with SECRET_DESTROYED.
 import { SecretOpener, type OpenerDeps, type SecretRef, type StoredSecret } from '../../../consumers/vault/secret-opener.ts';
 import { zero } from '../../../crypto/secure-memory.ts';
 import { dekKid, providerKeyBinding } from '../../../domain/tenant/secrets.ts';
-import { destroyKek, generateDek, generateKek, wrapDek, type Kek, type WrappedDek } from '../../../vault/key-wrap.ts';
-import { seal } from '../../../vault/sealed-value.ts';
+import { destroyKek, generateDek, generateKek, wrapDek, type Kek, type WrappedDek } from '../../../crypto/vault/key-wrap.ts';
+import { seal } from '../../../crypto/vault/sealed-value.ts';
 
 export class KeyVault {
   readonly kek: Kek = generateKek();

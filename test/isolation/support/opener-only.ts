@@ -2,7 +2,7 @@
 // internal.chat_content): checked in the catalog for every generation of the model, so a grant a
 // later migration adds by mistake fails here even before any attack would find it.
 import { expect } from 'vitest';
-import { openerRole } from '../../../projections/models/secrets-reader.ts';
+import { openerRole } from '../../../consumers/vault/secrets-reader.ts';
 import type { TenantWorld, WorldTenant } from '../../projections/support/tenant-world.ts';
 
 type World = TenantWorld<WorldTenant>;

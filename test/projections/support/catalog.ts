@@ -3,7 +3,7 @@
 // their attributes and memberships. Names that differ per database (the role prefix, the
 // database name) are replaced by placeholders, so two databases can be compared with toEqual.
 import pg from 'pg';
-import { rolePrefixFor } from '../../../projections/tenancy/roles.ts';
+import { rolePrefixFor } from '../../../adapters/postgres/roles.ts';
 
 const OURS = "nspname not in ('pg_catalog', 'information_schema', 'pg_toast') and nspname not like 'pg\\_temp%' and nspname not like 'pg\\_toast\\_temp%'";
 

@@ -4,8 +4,8 @@
 // stored and one forgotten — and Initech deleted. eraseInA() then has tenant A erase alice (after
 // her last message and memory, in the same batch) while bob goes on.
 import { randomUUID } from 'node:crypto';
-import type { GeneratedEvent } from '../../../bench/_synthetic-events.ts';
-import type { JsonObject } from '../../../schemas/logical.ts';
+import type { GeneratedEvent } from '../../bench/_synthetic-events.ts';
+import type { JsonObject } from '../../../domain/logical.ts';
 import { TenantStream, TenantWorld, buildWorld, user, type WorldOptions } from './tenant-world.ts';
 export interface ChatTenant {
   readonly id: string;

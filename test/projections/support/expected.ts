@@ -2,7 +2,7 @@
 // models' pure folds over ALL events at once, so a batching or exactly-once bug shows up as a
 // difference), and what they do contain (as the superuser, normalised the same way).
 import type pg from 'pg';
-import type { GeneratedEvent } from '../../../bench/_synthetic-events.ts';
+import type { GeneratedEvent } from '../../bench/_synthetic-events.ts';
 import { auditRow } from '../../../projections/models/audit.ts';
 import { foldMembers } from '../../../projections/models/members.ts';
 import { foldTenants } from '../../../projections/models/tenants.ts';

@@ -1,16 +1,16 @@
 // A TestSpine (own topics, own migrated database, processor, signed client) plus the read-model
 // side: the tenancy roles of that database, in-process projectors, helpers to wait until the
 // projection caught up, and a cleanup that also drops the database's roles (roles outlive
-// databases: see projections/tenancy/roles.ts).
+// databases: see adapters/postgres/roles.ts).
 import pg from 'pg';
-import { endOffsets } from '../../../kafka/partition-reader.ts';
-import { dropDatabaseRoles, loadRolesFrom, type TenancyRoles } from '../../../projections/tenancy/roles.ts';
+import { endOffsets } from '../../../adapters/kafka/partition-reader.ts';
+import { dropDatabaseRoles, loadRolesFrom, type TenancyRoles } from '../../../adapters/postgres/roles.ts';
 import { Projector } from '../../../projections/projector.ts';
 import { PROJECTOR_DEFAULTS, type ProjectorOptions } from '../../../projections/options.ts';
 import type { ProjectorLog } from '../../../projections/apply/batch-handler.ts';
 import { TestSpine, quietLogger } from '../../support/spine.ts';
 import { testConfig } from '../../support/stack.ts';
-import { openPool } from '../../../deploy/postgres/pool.ts';
+import { openPool } from '../../../adapters/postgres/pool.ts';
 
 export const quietLog: ProjectorLog = quietLogger;
 

@@ -2,7 +2,7 @@
 // principal, fresh sessions that close() always ends, and the two shapes every attack takes
 // (the rows a statement returns, the error it raises).
 import pg from 'pg';
-import { quoteIdent } from '../../../projections/tenancy/roles.ts';
+import { quoteIdent } from '../../../adapters/postgres/roles.ts';
 import { randomPassword, scramSha256Verifier } from '../../../projections/tenancy/scram.ts';
 import type { ReadModelSpine } from './read-models.ts';
 

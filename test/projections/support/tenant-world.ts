@@ -1,6 +1,6 @@
 // What the vault and chat worlds share: three tenants — Acme (A) and Globex (B) with histories,
 // Initech (C) deleted — as synthetic but valid events (hash-chained per tenant, Avro-encoded,
-// keyed and partitioned like the processor's: bench/_synthetic-events.ts), produced one record at
+// keyed and partitioned like the processor's: test/bench/_synthetic-events.ts), produced one record at
 // a time straight to the events topic and projected; optional logins for analysts and the app,
 // projector and opener roles; and the helpers the suites query through. Every string of Globex
 // and Initech carries a marker ("globex", "gx-", "initech", "in-") and every sealed part is listed
@@ -8,15 +8,15 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { expect } from 'vitest';
-import { GENESIS_HASH, eventHash } from '../../../chain/event-hash.ts';
-import { produceEvents, type GeneratedEvent } from '../../../bench/_synthetic-events.ts';
-import { partitionFor } from '../../../kafka/partitioner.ts';
-import { IdempotentProducer } from '../../../kafka/simple-producer.ts';
+import { GENESIS_HASH, eventHash } from '../../../domain/chain/event-hash.ts';
+import { produceEvents, type GeneratedEvent } from '../../bench/_synthetic-events.ts';
+import { partitionFor } from '../../../adapters/kafka/partitioner.ts';
+import { IdempotentProducer } from '../../../adapters/kafka/simple-producer.ts';
 import { encodeEvent } from '../../../schemas/codec.ts';
 import { grantAnalyst, type GrantedAnalyst } from '../../../projections/tenancy/analysts.ts';
-import { quoteIdent } from '../../../projections/tenancy/roles.ts';
-import { openerRole } from '../../../projections/models/secrets-reader.ts';
-import type { JsonObject, LogicalActor, LogicalEvent } from '../../../schemas/logical.ts';
+import { quoteIdent } from '../../../adapters/postgres/roles.ts';
+import { openerRole } from '../../../consumers/vault/secrets-reader.ts';
+import type { JsonObject, LogicalActor, LogicalEvent } from '../../../domain/logical.ts';
 import type { ProjectedEvent } from '../../../projections/models/model.ts';
 import { ReadModelSpine } from './read-models.ts';
 import { RoleSessions, loginUrl } from './role-sessions.ts';

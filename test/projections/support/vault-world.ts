@@ -7,8 +7,8 @@
 // tenant A erase alice (a member who owns a source, keys and queries, was re-roled and named in
 // a refusal) and its bootstrap owner.
 import { createHash, randomUUID } from 'node:crypto';
-import type { GeneratedEvent } from '../../../bench/_synthetic-events.ts';
-import type { JsonObject, LogicalActor } from '../../../schemas/logical.ts';
+import type { GeneratedEvent } from '../../bench/_synthetic-events.ts';
+import type { JsonObject, LogicalActor } from '../../../domain/logical.ts';
 import { TenantStream, TenantWorld, buildWorld, user, type WorldOptions } from './tenant-world.ts';
 
 const service: LogicalActor = { kind: 'service', id: 'vault-opener' };

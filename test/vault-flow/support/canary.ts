@@ -1,5 +1,5 @@
 // The canary scan: unique random strings used as secrets, and every place they must never be
-// found — raw Kafka records (read through kafka/partition-reader.ts) and the broker's segment
+// found — raw Kafka records (read through adapters/kafka/partition-reader.ts) and the broker's segment
 // files on disk, a dump of the spine's database (pg_dump when one matches the server's major
 // version, and always every row of every table, catalogs included, as text) and its heap files
 // after a CHECKPOINT, the PostgreSQL server log, the processor's and projector's logs, every
@@ -12,7 +12,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type pg from 'pg';
 import type { Kafka } from 'kafkajs';
-import { endOffsets, readPartitionsToEnd } from '../../../kafka/partition-reader.ts';
+import { endOffsets, readPartitionsToEnd } from '../../../adapters/kafka/partition-reader.ts';
 
 export interface Canary {
   readonly label: string;

@@ -3,10 +3,10 @@
 // target's real data key).
 import { expect } from 'vitest';
 import { zero } from '../../../crypto/secure-memory.ts';
-import type { KeyStore } from '../../../keystore/key-store.ts';
-import type { Binding } from '../../../vault/binding.ts';
-import { VaultError } from '../../../vault/errors.ts';
-import { open, type SealedValue } from '../../../vault/sealed-value.ts';
+import type { KeyStore } from '../../../crypto/vault/store/key-store.ts';
+import type { Binding } from '../../../crypto/vault/binding.ts';
+import { VaultError } from '../../../crypto/vault/errors.ts';
+import { open, type SealedValue } from '../../../crypto/vault/sealed-value.ts';
 
 /** Unpadded base64url length of `bytes` bytes. */
 const b64len = (bytes: number) => Math.ceil((bytes * 4) / 3);
