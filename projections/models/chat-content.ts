@@ -7,42 +7,25 @@
 // on it; its only reader is the `opener` role, through chat-content-reader.ts
 // (docs/adr/0006-chat-read-models.md). Stored from the event's allow-listed members only:
 // {v, kid, kv, n, ct}; content that is not a sealed value (an intake box) is never stored.
-import { quoteIdent } from '../../adapters/postgres/roles.ts';
-import type { ModelTarget, ProjectorTransaction } from '../writer/projector-transaction.ts';
-import {
-  columns, eraseUser, integer, object, segmentsAtUserErasures, tenantsOf, text, withoutErasedTenants,
-  type ProjectedEvent, type ReadModel,
-} from './model.ts';
+import { col, defineReadModel, Table, type RowOf } from './kit.ts';
+import { integer, object, text, type ProjectedEvent } from './model.ts';
 import { sealedValue } from './secrets.ts';
 
 export type ChatContentKind = 'message' | 'reply' | 'memory';
 
-export interface ChatContentRow {
-  tenantId: string;
-  seq: number;
-  userId: string;
-  /** Null for memories. */
-  conversationId: string | null;
-  kind: ChatContentKind;
-  /** The message id (message), the id of the message answered (reply), the memory id (memory). */
-  itemId: string;
-  /** JSON text of the sealed value {v, kid, kv, n, ct}. */
-  sealed: string;
-  bytes: number;
-  at: string;
-}
+const CHAT_CONTENT = new Table('chat_content', ['tenantId', 'seq'], {
+  tenantId: col.uuid(), seq: col.bigint(), userId: col.text(),
+  // Null for memories.
+  conversationId: col.text<string | null>(), kind: col.text<ChatContentKind>(),
+  // The message id (message), the id of the message answered (reply), the memory id (memory).
+  itemId: col.text(),
+  // JSON text of the sealed value {v, kid, kv, n, ct}.
+  sealed: col.jsonb(), bytes: col.bigint(), at: col.timestamptz(),
+});
 
-export interface ConversationDeletion {
-  tenantId: string;
-  userId: string;
-  conversationId: string;
-}
-
-export interface MemoryDeletion {
-  tenantId: string;
-  userId: string;
-  memoryId: string;
-}
+export type ChatContentRow = RowOf<typeof CHAT_CONTENT>;
+export type ConversationDeletion = Pick<ChatContentRow, 'tenantId' | 'userId'> & { conversationId: string };
+export type MemoryDeletion = Pick<ChatContentRow, 'tenantId' | 'userId'> & { memoryId: string };
 
 export interface ChatContentChanges {
   /** Rows to insert: every content of the batch not deleted later in the batch. */
@@ -52,6 +35,17 @@ export interface ChatContentChanges {
   /** Memories forgotten by the batch: their rows from earlier batches go. */
   readonly memories: MemoryDeletion[];
 }
+
+export const chatContentModel = defineReadModel('chat_content', foldChatContent, ({ rows, conversations, memories }) => [
+  CHAT_CONTENT.remove('chat_content.delete_conversation', conversations, {
+    match: ['tenantId', 'userId', 'conversationId'], onlyIf: "t.kind in ('message', 'reply')",
+  }),
+  CHAT_CONTENT.remove('chat_content.forget_memory', memories.map(({ tenantId, userId, memoryId }) => ({ tenantId, userId, itemId: memoryId })), {
+    match: ['tenantId', 'userId', 'itemId'], onlyIf: "t.kind = 'memory'",
+  }),
+  // A duplicate (tenant_id, seq) fails the batch on purpose, as in the audit model.
+  CHAT_CONTENT.append('chat_content.append', rows),
+]);
 
 /**
  * Folds events (offset order) as if applied one by one: a deletion drops the batch's earlier
@@ -103,51 +97,3 @@ export function foldChatContent(events: readonly ProjectedEvent[]): ChatContentC
   }
   return { rows, conversations: [...conversations.values()], memories: [...memories.values()] };
 }
-
-async function write(tx: ProjectorTransaction, target: ModelTarget, events: readonly ProjectedEvent[]): Promise<void> {
-  const { rows, conversations, memories } = foldChatContent(events);
-  const schema = quoteIdent(target.schema);
-  if (conversations.length > 0)
-    await tx.bypass(target, {
-      reason: 'chat_content.delete_conversation',
-      tenants: tenantsOf(conversations),
-      text: `delete from ${schema}.chat_content x
-             using unnest($2::uuid[], $3::text[], $4::text[]) as d(tenant_id, user_id, conversation_id)
-             where x.tenant_id = d.tenant_id and x.user_id = d.user_id and x.conversation_id = d.conversation_id
-               and x.kind in ('message', 'reply') and x.tenant_id = any($1::uuid[])`,
-      values: columns(conversations, ['tenantId', 'userId', 'conversationId']),
-    });
-  if (memories.length > 0)
-    await tx.bypass(target, {
-      reason: 'chat_content.forget_memory',
-      tenants: tenantsOf(memories),
-      text: `delete from ${schema}.chat_content x
-             using unnest($2::uuid[], $3::text[], $4::text[]) as d(tenant_id, user_id, memory_id)
-             where x.tenant_id = d.tenant_id and x.user_id = d.user_id and x.kind = 'memory' and x.item_id = d.memory_id
-               and x.tenant_id = any($1::uuid[])`,
-      values: columns(memories, ['tenantId', 'userId', 'memoryId']),
-    });
-  if (rows.length > 0)
-    // A duplicate (tenant_id, seq) fails the batch on purpose, as in the audit model.
-    await tx.bypass(target, {
-      reason: 'chat_content.append',
-      tenants: tenantsOf(rows),
-      text: `insert into ${schema}.chat_content (tenant_id, seq, user_id, conversation_id, kind, item_id, sealed, bytes, at)
-             select r.* from unnest($2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::jsonb[], $9::bigint[], $10::timestamptz[])
-                  as r(tenant_id, seq, user_id, conversation_id, kind, item_id, sealed, bytes, at)
-             where r.tenant_id = any($1::uuid[])`,
-      values: columns(rows, ['tenantId', 'seq', 'userId', 'conversationId', 'kind', 'itemId', 'sealed', 'bytes', 'at']),
-    });
-}
-
-export const chatContentModel: ReadModel = {
-  name: 'chat_content',
-  async apply(tx: ProjectorTransaction, target: ModelTarget, events: readonly ProjectedEvent[]): Promise<void> {
-    const { kept, erasures } = withoutErasedTenants(events);
-    for (const erasure of erasures) await tx.eraseTenant(target, erasure.tenantId, erasure.seq);
-    for (const segment of segmentsAtUserErasures(kept)) {
-      await write(tx, target, segment.events);
-      if (segment.erasure !== undefined) await eraseUser(tx, target, segment.erasure);
-    }
-  },
-};

@@ -7,100 +7,66 @@
 // (docs/adr/0006-chat-read-models.md). A deleted conversation keeps its row (status 'deleted')
 // and its messages' metadata; UserErased removes both (erase_user: user_id).
 import { isModelName, isStopReason } from '../../domain/validation.ts';
-import { quoteIdent } from '../../adapters/postgres/roles.ts';
-import type { ModelTarget, ProjectorTransaction } from '../writer/projector-transaction.ts';
-import {
-  columns, eraseUser, integer, segmentsAtUserErasures, tenantsOf, text, withoutErasedTenants, type ProjectedEvent, type ReadModel,
-} from './model.ts';
+import { col, defineReadModel, Table, type RowOf } from './kit.ts';
+import { integer, text, type ProjectedEvent } from './model.ts';
+import { PendingWrites } from './pending-writes.ts';
 
-export interface ConversationRow {
-  tenantId: string;
-  conversationId: string;
-  userId: string;
-  model: string | null;
-  status: 'active' | 'deleted';
-  startedAt: string;
-  deletedAt: string | null;
-  messages: number;
-  replies: number;
-  failures: number;
-  bytesIn: number;
-  bytesOut: number;
-  inputTokens: number;
-  outputTokens: number;
-  lastActivityAt: string;
-  lastSeq: number;
-}
-
-/** A change to a conversation this batch did not start: counter deltas and the fields it touched. */
-export interface ConversationPatch {
-  tenantId: string;
-  conversationId: string;
-  userId: string;
-  /** The first reply's model in this batch: kept only if the row has none. */
-  model: string | null;
-  status: 'deleted' | null;
-  deletedAt: string | null;
-  messages: number;
-  replies: number;
-  failures: number;
-  bytesIn: number;
-  bytesOut: number;
-  inputTokens: number;
-  outputTokens: number;
-  lastActivityAt: string | null;
-  lastSeq: number;
-}
+const CONVERSATIONS = new Table('conversations', ['tenantId', 'conversationId'], {
+  tenantId: col.uuid(), conversationId: col.text(), userId: col.text(), model: col.text<string | null>(), status: col.text<'active' | 'deleted'>(),
+  startedAt: col.timestamptz(), deletedAt: col.timestamptz<string | null>(), messages: col.bigint(), replies: col.bigint(), failures: col.bigint(),
+  bytesIn: col.bigint(), bytesOut: col.bigint(), inputTokens: col.bigint(), outputTokens: col.bigint(), lastActivityAt: col.timestamptz(),
+  lastSeq: col.bigint(),
+});
 
 export type ChatRole = 'user' | 'assistant' | 'failure';
 
-export interface ChatMessageRow {
-  tenantId: string;
-  seq: number;
-  conversationId: string;
-  userId: string;
-  role: ChatRole;
-  messageId: string | null;
-  replyTo: string | null;
-  bytes: number | null;
-  model: string | null;
-  inputTokens: number | null;
-  outputTokens: number | null;
-  stopReason: string | null;
-  reason: string | null;
-  at: string;
+const CHAT_MESSAGES = new Table('chat_messages', ['tenantId', 'seq'], {
+  tenantId: col.uuid(), seq: col.bigint(), conversationId: col.text(), userId: col.text(), role: col.text<ChatRole>(), messageId: col.text<string | null>(),
+  replyTo: col.text<string | null>(), bytes: col.bigint<number | null>(), model: col.text<string | null>(), inputTokens: col.bigint<number | null>(),
+  outputTokens: col.bigint<number | null>(), stopReason: col.text<string | null>(), reason: col.text<string | null>(), at: col.timestamptz(),
+});
+
+export type ConversationRow = RowOf<typeof CONVERSATIONS>;
+export type ChatMessageRow = RowOf<typeof CHAT_MESSAGES>;
+
+/**
+ * A change to a conversation this batch did not start: the counters are deltas, `model` is the
+ * first reply's model in this batch (kept only if the row has none), the rest what it touched.
+ */
+export interface ConversationPatch extends Omit<ConversationRow, 'status' | 'startedAt' | 'lastActivityAt'> {
+  status: 'deleted' | null;
+  lastActivityAt: string | null;
 }
 
-export interface ConversationChanges {
-  readonly rows: ConversationRow[];
-  readonly patches: ConversationPatch[];
-  readonly messages: ChatMessageRow[];
-}
+export const conversationsModel = defineReadModel('conversations', foldConversations, ({ rows, patches, messages }) => [
+  CONVERSATIONS.upsert('conversations.upsert', rows),
+  CONVERSATIONS.patch('conversations.patch', patches, {
+    model: 'fillIfNull', status: 'setIfGiven', deletedAt: 'setIfGiven', messages: 'add', replies: 'add', failures: 'add', bytesIn: 'add',
+    bytesOut: 'add', inputTokens: 'add', outputTokens: 'add', lastActivityAt: 'setIfGiven', lastSeq: 'set',
+  }, { match: ['tenantId', 'conversationId', 'userId'] }),
+  // Only into a conversation of that user that is still there (never a row naming an erased
+  // user, however late). A duplicate (tenant_id, seq) fails the batch on purpose, as in audit.
+  CHAT_MESSAGES.append('conversations.messages', messages, {
+    onlyIf: (schema) =>
+      `exists (select 1 from ${schema}.conversations c where c.tenant_id = r.tenant_id and c.conversation_id = r.conversation_id and c.user_id = r.user_id)`,
+  }),
+]);
 
 const REASON = /^[A-Z][A-Z0-9_]{0,63}$/;
 const count = (payload: Readonly<Record<string, unknown>>, key: string) => Math.max(0, integer(payload, key) ?? 0);
 
-type Entry = { kind: 'row'; row: ConversationRow } | { kind: 'patch'; patch: ConversationPatch };
-
 /** Folds events (offset order) into one write per conversation plus one row per message, reply or failure. Pure. */
-export function foldConversations(events: readonly ProjectedEvent[]): ConversationChanges {
-  const entries = new Map<string, Entry>();
+export function foldConversations(events: readonly ProjectedEvent[]): { rows: ConversationRow[]; patches: ConversationPatch[]; messages: ChatMessageRow[] } {
+  const pending = new PendingWrites<ConversationRow, ConversationPatch>();
   const messages: ChatMessageRow[] = [];
   const touch = (tenantId: string, conversationId: string, userId: string, seq: number,
     change: { model?: string; status?: 'deleted'; deletedAt?: string; lastActivityAt?: string },
     deltas: { messages?: number; replies?: number; failures?: number; bytesIn?: number; bytesOut?: number; inputTokens?: number; outputTokens?: number }) => {
-    const key = `${tenantId}/${conversationId}`;
-    let entry = entries.get(key);
-    if (entry === undefined) {
-      entry = {
-        kind: 'patch',
-        patch: {
-          tenantId, conversationId, userId, model: null, status: null, deletedAt: null, messages: 0, replies: 0, failures: 0,
-          bytesIn: 0, bytesOut: 0, inputTokens: 0, outputTokens: 0, lastActivityAt: null, lastSeq: seq,
-        },
-      };
-      entries.set(key, entry);
-    }
+    const entry = pending.rowOrPatch(`${tenantId}/${conversationId}`, () => ({
+      tenantId, conversationId, userId, model: null, status: null, deletedAt: null, messages: 0, replies: 0, failures: 0,
+      bytesIn: 0, bytesOut: 0, inputTokens: 0, outputTokens: 0, lastActivityAt: null, lastSeq: seq,
+    }));
+    if (entry === undefined) return false; // never: this fold deletes no conversation row
     const target = entry.kind === 'row' ? entry.row : entry.patch;
     // Only the conversation's own user acts on it (the domain guarantees it; a row never changes hands).
     if (target.userId !== userId) return false;
@@ -129,14 +95,11 @@ export function foldConversations(events: readonly ProjectedEvent[]): Conversati
     switch (event.type) {
       case 'ConversationStarted': {
         const key = `${tenantId}/${conversationId}`;
-        if (entries.has(key)) break; // ids are never reused
+        if (pending.get(key) !== undefined) break; // ids are never reused
         const model = text(payload, 'model');
-        entries.set(key, {
-          kind: 'row',
-          row: {
-            tenantId, conversationId, userId, model: isModelName(model) ? model : null, status: 'active', startedAt: at, deletedAt: null,
-            messages: 0, replies: 0, failures: 0, bytesIn: 0, bytesOut: 0, inputTokens: 0, outputTokens: 0, lastActivityAt: at, lastSeq: seq,
-          },
+        pending.setRow(key, {
+          tenantId, conversationId, userId, model: isModelName(model) ? model : null, status: 'active', startedAt: at, deletedAt: null,
+          messages: 0, replies: 0, failures: 0, bytesIn: 0, bytesOut: 0, inputTokens: 0, outputTokens: 0, lastActivityAt: at, lastSeq: seq,
         });
         break;
       }
@@ -179,89 +142,6 @@ export function foldConversations(events: readonly ProjectedEvent[]): Conversati
         break;
     }
   }
-  const rows: ConversationRow[] = [];
-  const patches: ConversationPatch[] = [];
-  for (const entry of entries.values()) {
-    if (entry.kind === 'row') rows.push(entry.row);
-    else patches.push(entry.patch);
-  }
+  const { rows, patches } = pending.split();
   return { rows, patches, messages };
 }
-
-async function write(tx: ProjectorTransaction, target: ModelTarget, events: readonly ProjectedEvent[]): Promise<void> {
-  const { rows, patches, messages } = foldConversations(events);
-  const schema = quoteIdent(target.schema);
-  if (rows.length > 0)
-    await tx.bypass(target, {
-      reason: 'conversations.upsert',
-      tenants: tenantsOf(rows),
-      text: `insert into ${schema}.conversations (tenant_id, conversation_id, user_id, model, status, started_at, deleted_at, messages, replies,
-                                                  failures, bytes_in, bytes_out, input_tokens, output_tokens, last_activity_at, last_seq)
-             select r.* from unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[], $9::bigint[],
-                                    $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[], $15::bigint[], $16::timestamptz[], $17::bigint[])
-                  as r(tenant_id, conversation_id, user_id, model, status, started_at, deleted_at, messages, replies,
-                       failures, bytes_in, bytes_out, input_tokens, output_tokens, last_activity_at, last_seq)
-             where r.tenant_id = any($1::uuid[])
-             on conflict (tenant_id, conversation_id) do update
-             set user_id = excluded.user_id, model = excluded.model, status = excluded.status, started_at = excluded.started_at,
-                 deleted_at = excluded.deleted_at, messages = excluded.messages, replies = excluded.replies, failures = excluded.failures,
-                 bytes_in = excluded.bytes_in, bytes_out = excluded.bytes_out, input_tokens = excluded.input_tokens,
-                 output_tokens = excluded.output_tokens, last_activity_at = excluded.last_activity_at, last_seq = excluded.last_seq`,
-      values: columns(rows, [
-        'tenantId', 'conversationId', 'userId', 'model', 'status', 'startedAt', 'deletedAt', 'messages', 'replies',
-        'failures', 'bytesIn', 'bytesOut', 'inputTokens', 'outputTokens', 'lastActivityAt', 'lastSeq',
-      ]),
-    });
-  if (patches.length > 0)
-    await tx.bypass(target, {
-      reason: 'conversations.patch',
-      tenants: tenantsOf(patches),
-      text: `update ${schema}.conversations c
-             set model = coalesce(c.model, p.model), status = coalesce(p.status, c.status), deleted_at = coalesce(p.deleted_at, c.deleted_at),
-                 messages = c.messages + p.messages, replies = c.replies + p.replies, failures = c.failures + p.failures,
-                 bytes_in = c.bytes_in + p.bytes_in, bytes_out = c.bytes_out + p.bytes_out,
-                 input_tokens = c.input_tokens + p.input_tokens, output_tokens = c.output_tokens + p.output_tokens,
-                 last_activity_at = coalesce(p.last_activity_at, c.last_activity_at), last_seq = p.last_seq
-             from unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::bigint[], $9::bigint[], $10::bigint[],
-                         $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[], $15::timestamptz[], $16::bigint[])
-                  as p(tenant_id, conversation_id, user_id, model, status, deleted_at, messages, replies, failures,
-                       bytes_in, bytes_out, input_tokens, output_tokens, last_activity_at, last_seq)
-             where c.tenant_id = p.tenant_id and c.conversation_id = p.conversation_id and c.user_id = p.user_id and c.tenant_id = any($1::uuid[])`,
-      values: columns(patches, [
-        'tenantId', 'conversationId', 'userId', 'model', 'status', 'deletedAt', 'messages', 'replies', 'failures',
-        'bytesIn', 'bytesOut', 'inputTokens', 'outputTokens', 'lastActivityAt', 'lastSeq',
-      ]),
-    });
-  if (messages.length > 0)
-    // Only into a conversation of that user that is still there (never a row naming an erased
-    // user, however late). A duplicate (tenant_id, seq) fails the batch on purpose, as in audit.
-    await tx.bypass(target, {
-      reason: 'conversations.messages',
-      tenants: tenantsOf(messages),
-      text: `insert into ${schema}.chat_messages (tenant_id, seq, conversation_id, user_id, role, message_id, reply_to, bytes, model,
-                                                  input_tokens, output_tokens, stop_reason, reason, at)
-             select r.* from unnest($2::uuid[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::text[],
-                                    $11::bigint[], $12::bigint[], $13::text[], $14::text[], $15::timestamptz[])
-                  as r(tenant_id, seq, conversation_id, user_id, role, message_id, reply_to, bytes, model,
-                       input_tokens, output_tokens, stop_reason, reason, at)
-             where r.tenant_id = any($1::uuid[])
-               and exists (select 1 from ${schema}.conversations c
-                           where c.tenant_id = r.tenant_id and c.conversation_id = r.conversation_id and c.user_id = r.user_id)`,
-      values: columns(messages, [
-        'tenantId', 'seq', 'conversationId', 'userId', 'role', 'messageId', 'replyTo', 'bytes', 'model',
-        'inputTokens', 'outputTokens', 'stopReason', 'reason', 'at',
-      ]),
-    });
-}
-
-export const conversationsModel: ReadModel = {
-  name: 'conversations',
-  async apply(tx: ProjectorTransaction, target: ModelTarget, events: readonly ProjectedEvent[]): Promise<void> {
-    const { kept, erasures } = withoutErasedTenants(events);
-    for (const erasure of erasures) await tx.eraseTenant(target, erasure.tenantId, erasure.seq);
-    for (const segment of segmentsAtUserErasures(kept)) {
-      await write(tx, target, segment.events);
-      if (segment.erasure !== undefined) await eraseUser(tx, target, segment.erasure);
-    }
-  },
-};

@@ -1,5 +1,7 @@
-// What a read model is: a name (its tables are created by SQL in deploy/sql/migrations, see
-// projection_meta.models) and a function that applies a batch of events to one generation.
+// What a read model is: a name (its tables are created by SQL in adapters/postgres/migrations,
+// see projection_meta.models) and a function that applies a batch of events to one generation;
+// and the pieces every model is made of (kit.ts puts them together): the split of a batch at
+// deleted tenants and at erased users, user erasure, payload field readers.
 import type { LogicalEvent } from '../../domain/logical.ts';
 import type { ModelTarget, ProjectorTransaction } from '../writer/projector-transaction.ts';
 
@@ -90,16 +92,6 @@ export async function eraseUser(tx: ProjectorTransaction, target: ModelTarget, e
     target.model, target.generation, erasure.tenantId, erasure.userId, erasure.seq,
   ]);
   return Number(rows[0]?.n ?? 0);
-}
-
-/** Column-wise arrays of `rows`, for `unnest($2::…[], $3::…[], …)`. */
-export function columns<R extends object, K extends keyof R>(rows: readonly R[], keys: readonly K[]): unknown[][] {
-  return keys.map((key) => rows.map((row) => row[key] ?? null));
-}
-
-/** The distinct tenants of `rows`: the explicit filter of a bypass statement. */
-export function tenantsOf(rows: readonly { readonly tenantId: string }[]): string[] {
-  return [...new Set(rows.map((row) => row.tenantId))];
 }
 
 /** A payload integer field (a safe integer), or undefined. */

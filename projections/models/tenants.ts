@@ -4,25 +4,25 @@
 // and, when they were the bootstrap owner, redacts owner_user_id to '[erased]'.
 import { quoteIdent } from '../../adapters/postgres/roles.ts';
 import type { ModelTarget, ProjectorTransaction } from '../writer/projector-transaction.ts';
-import { ERASED, columns, segmentsAtUserErasures, tenantsOf, text, withoutErasedTenants, type ProjectedEvent, type ReadModel, type UserErasure } from './model.ts';
+import { col, defineReadModel, Table, type RowOf } from './kit.ts';
+import { ERASED, text, type ProjectedEvent, type UserErasure } from './model.ts';
 
-export interface TenantRow {
-  tenantId: string;
-  name: string;
-  ownerUserId: string;
-  activeMembers: number;
-  createdAt: string;
-  lastSeq: number;
-  lastEventAt: string;
-}
+const TENANTS = new Table('tenants', ['tenantId'], {
+  tenantId: col.uuid(), name: col.text(), ownerUserId: col.text(), activeMembers: col.int(), createdAt: col.timestamptz(), lastSeq: col.bigint(),
+  lastEventAt: col.timestamptz(),
+});
+
+export type TenantRow = RowOf<typeof TENANTS>;
 
 /** Activity on a tenant created before this batch. */
-export interface TenantPatch {
-  tenantId: string;
+export interface TenantPatch extends Pick<TenantRow, 'tenantId' | 'lastSeq' | 'lastEventAt'> {
   memberDelta: number;
-  lastSeq: number;
-  lastEventAt: string;
 }
+
+export const tenantsModel = defineReadModel('tenants', foldTenants, ({ rows, patches }) => [
+  TENANTS.upsert('tenants.upsert', rows),
+  TENANTS.patch('tenants.activity', patches, { memberDelta: { add: 'activeMembers' }, lastSeq: 'set', lastEventAt: 'set' }),
+], { eraseUser: redactOwner });
 
 const MEMBER_DELTA: Readonly<Record<string, number>> = { MemberAdded: 1, MemberRemoved: -1, UserErased: -1 };
 
@@ -52,18 +52,6 @@ export function foldTenants(events: readonly ProjectedEvent[]): { rows: TenantRo
   return { rows: [...rows.values()], patches: [...patches.values()] };
 }
 
-export const tenantsModel: ReadModel = {
-  name: 'tenants',
-  async apply(tx: ProjectorTransaction, target: ModelTarget, events: readonly ProjectedEvent[]): Promise<void> {
-    const { kept, erasures } = withoutErasedTenants(events);
-    for (const erasure of erasures) await tx.eraseTenant(target, erasure.tenantId, erasure.seq);
-    for (const segment of segmentsAtUserErasures(kept)) {
-      await write(tx, target, segment.events);
-      if (segment.erasure !== undefined) await redactOwner(tx, target, segment.erasure);
-    }
-  },
-};
-
 /** The tenants table names a user only as its bootstrap owner: redacted, the row stays. */
 async function redactOwner(tx: ProjectorTransaction, target: ModelTarget, erasure: UserErasure): Promise<void> {
   await tx.bypass(target, {
@@ -73,33 +61,4 @@ async function redactOwner(tx: ProjectorTransaction, target: ModelTarget, erasur
            where t.owner_user_id = $2 and t.tenant_id = any($1::uuid[])`,
     values: [erasure.userId, ERASED],
   });
-}
-
-async function write(tx: ProjectorTransaction, target: ModelTarget, events: readonly ProjectedEvent[]): Promise<void> {
-  const { rows, patches } = foldTenants(events);
-  const schema = quoteIdent(target.schema);
-  if (rows.length > 0)
-    await tx.bypass(target, {
-      reason: 'tenants.upsert',
-      tenants: tenantsOf(rows),
-      text: `insert into ${schema}.tenants (tenant_id, name, owner_user_id, active_members, created_at, last_seq, last_event_at)
-             select r.tenant_id, r.name, r.owner_user_id, r.active_members, r.created_at, r.last_seq, r.last_event_at
-             from unnest($2::uuid[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::bigint[], $8::timestamptz[])
-                  as r(tenant_id, name, owner_user_id, active_members, created_at, last_seq, last_event_at)
-             where r.tenant_id = any($1::uuid[])
-             on conflict (tenant_id) do update
-             set name = excluded.name, owner_user_id = excluded.owner_user_id, active_members = excluded.active_members,
-                 created_at = excluded.created_at, last_seq = excluded.last_seq, last_event_at = excluded.last_event_at`,
-      values: columns(rows, ['tenantId', 'name', 'ownerUserId', 'activeMembers', 'createdAt', 'lastSeq', 'lastEventAt']),
-    });
-  if (patches.length > 0)
-    await tx.bypass(target, {
-      reason: 'tenants.activity',
-      tenants: tenantsOf(patches),
-      text: `update ${schema}.tenants t
-             set active_members = t.active_members + p.member_delta, last_seq = p.last_seq, last_event_at = p.last_event_at
-             from unnest($2::uuid[], $3::int[], $4::bigint[], $5::timestamptz[]) as p(tenant_id, member_delta, last_seq, last_event_at)
-             where t.tenant_id = p.tenant_id and t.tenant_id = any($1::uuid[])`,
-      values: columns(patches, ['tenantId', 'memberDelta', 'lastSeq', 'lastEventAt']),
-    });
 }
