@@ -7,7 +7,8 @@ import { foldChatContent, type ChatContentRow } from '../../projections/models/c
 import { foldConversations } from '../../projections/models/conversations.ts';
 import { foldMemories } from '../../projections/models/memories.ts';
 import type { ProjectedEvent } from '../../projections/models/model.ts';
-import type { JsonObject, LogicalEvent } from '../../domain/logical.ts';
+import type { JsonObject } from '../../domain/logical.ts';
+import { eventMaker } from './support/projected.ts';
 
 const T = '11111111-1111-4111-8111-111111111111';
 const C1 = '22222222-2222-4222-8222-222222222222';
@@ -15,15 +16,8 @@ const C2 = '33333333-3333-4333-8333-333333333333';
 const M1 = '44444444-4444-4444-8444-444444444444';
 const M2 = '55555555-5555-4555-8555-555555555555';
 const MEM = '66666666-6666-4666-8666-666666666666';
-let seq = 0;
-const ev = (type: string, payload: JsonObject, tenantId = T): ProjectedEvent => {
-  seq += 1;
-  const event: LogicalEvent = {
-    tenantId, seq, prevHash: '0'.repeat(64), eventId: T, type, schemaVersion: 1, occurredAt: `2026-01-01T00:00:${String(seq % 60).padStart(2, '0')}.000Z`,
-    actor: { kind: 'user', id: 'alice' }, commandId: T, payload,
-  };
-  return { event, hash: 'f'.repeat(64), offset: BigInt(seq) };
-};
+const made = eventMaker(T, 'alice');
+const { ev } = made;
 const sealed = (ct: string, extra: JsonObject = {}): JsonObject => ({ v: 2, kid: 'dek-u-alice', kv: 1, n: 'n'.repeat(32), ct, ...extra });
 
 /** A conversation of alice's: two turns (one answered, one failed), a second conversation deleted, a memory stored and one forgotten. */

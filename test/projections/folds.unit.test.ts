@@ -7,18 +7,11 @@ import { syntheticEvents } from '../bench/_synthetic-events.ts';
 import { foldMembers, type MemberRow } from '../../projections/models/members.ts';
 import { withoutErasedTenants, type ProjectedEvent } from '../../projections/models/model.ts';
 import { foldTenants, type TenantRow } from '../../projections/models/tenants.ts';
-import type { JsonObject, LogicalEvent } from '../../domain/logical.ts';
+import { eventMaker } from './support/projected.ts';
 
 const T = '11111111-1111-4111-8111-111111111111';
-let seq = 0;
-const ev = (type: string, payload: JsonObject, tenantId = T): ProjectedEvent => {
-  seq += 1;
-  const event: LogicalEvent = {
-    tenantId, seq, prevHash: '0'.repeat(64), eventId: T, type, schemaVersion: 1, occurredAt: `2026-01-01T00:00:${String(seq % 60).padStart(2, '0')}.000Z`,
-    actor: { kind: 'user', id: 'owner' }, commandId: T, payload,
-  };
-  return { event, hash: 'f'.repeat(64), offset: BigInt(seq) };
-};
+const made = eventMaker(T, 'owner');
+const { ev } = made;
 
 describe('foldMembers', () => {
   it('writes a member added in the batch as one full row, whatever followed', () => {

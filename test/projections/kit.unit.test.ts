@@ -4,7 +4,6 @@
 // of this release: its writes pass the wrapper's check under the reasons bypass_uses has always
 // recorded, and its row types are the rows it had before the kit.
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import type { JsonObject, LogicalEvent } from '../../domain/logical.ts';
 import { READ_MODELS } from '../../projections/models/index.ts';
 import { col, defineReadModel, Table } from '../../projections/models/kit.ts';
 import type { ChatMessageRow } from '../../projections/models/conversations.ts';
@@ -14,6 +13,7 @@ import { PendingWrites } from '../../projections/models/pending-writes.ts';
 import type { SecretRow } from '../../projections/models/secrets.ts';
 import { checkBypassStatement, type BypassStatement } from '../../projections/writer/bypass-check.ts';
 import type { ModelTarget, ProjectorTransaction } from '../../projections/writer/projector-transaction.ts';
+import { eventMaker } from './support/projected.ts';
 
 const T = '11111111-1111-4111-8111-111111111111';
 const GONE = '22222222-2222-4222-8222-222222222222';
@@ -47,15 +47,8 @@ function recordingTx(): { tx: ProjectorTransaction; calls: string[]; statements:
   return { tx: tx as unknown as ProjectorTransaction, calls, statements };
 }
 
-let seq = 0;
-const ev = (type: string, payload: JsonObject, tenantId = T): ProjectedEvent => {
-  seq += 1;
-  const event: LogicalEvent = {
-    tenantId, seq, prevHash: '0'.repeat(64), eventId: T, type, schemaVersion: 1, occurredAt: '2026-01-01T00:00:00.000Z',
-    actor: { kind: 'user', id: 'alice' }, commandId: T, payload,
-  };
-  return { event, hash: 'f'.repeat(64), offset: BigInt(seq) };
-};
+const made = eventMaker(T, 'alice');
+const { ev } = made;
 
 describe('a table declaration', () => {
   it('upserts with one insert over unnest of every column, replacing the non-key columns on conflict', () => {

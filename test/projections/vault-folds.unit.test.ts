@@ -3,24 +3,18 @@
 // on a model's allow-list (no credential in sources, no secret in provider_keys, only the five
 // members of a sealed value in secrets).
 import { describe, expect, it } from 'vitest';
-import { segmentsAtUserErasures, type ProjectedEvent } from '../../projections/models/model.ts';
+import { segmentsAtUserErasures } from '../../projections/models/model.ts';
 import { foldProviderKeys } from '../../projections/models/provider-keys.ts';
 import { foldSecrets, sealedValue } from '../../projections/models/secrets.ts';
 import { sourceQueryRows } from '../../projections/models/source-queries.ts';
 import { foldSources } from '../../projections/models/sources.ts';
-import type { JsonObject, LogicalEvent } from '../../domain/logical.ts';
+import type { JsonObject } from '../../domain/logical.ts';
+import { eventMaker } from './support/projected.ts';
 
 const T = '11111111-1111-4111-8111-111111111111';
 const S = '22222222-2222-4222-8222-222222222222';
-let seq = 0;
-const ev = (type: string, payload: JsonObject, tenantId = T): ProjectedEvent => {
-  seq += 1;
-  const event: LogicalEvent = {
-    tenantId, seq, prevHash: '0'.repeat(64), eventId: T, type, schemaVersion: 1, occurredAt: `2026-01-01T00:00:${String(seq % 60).padStart(2, '0')}.000Z`,
-    actor: { kind: 'user', id: 'alice' }, commandId: T, payload,
-  };
-  return { event, hash: 'f'.repeat(64), offset: BigInt(seq) };
-};
+const made = eventMaker(T, 'alice');
+const { ev } = made;
 const sealed = (ct: string): JsonObject => ({ v: 2, kid: 'dek-u-alice', kv: 1, n: 'n'.repeat(32), ct });
 const HASH = 'a'.repeat(64);
 
@@ -38,7 +32,7 @@ describe('foldSources', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({
       ownerId: 'alice', kind: 'postgres', name: 'Warehouse', status: 'disconnected', credentialVersion: 2, credentialFormat: 'v2',
-      disconnectedBy: 'admin', queriesAuthorized: 2, lastSeq: seq,
+      disconnectedBy: 'admin', queriesAuthorized: 2, lastSeq: made.seq,
     });
     expect(JSON.stringify(rows)).not.toMatch(/a:b:c|"ct"|secret reason/);
   });
@@ -78,7 +72,7 @@ describe('foldProviderKeys', () => {
       ev('ProviderKeyRotated', { userId: 'alice', provider: 'anthropic', mask: 'sk-ant-…2222', version: 2, secret: sealed('SECRET2') }),
     ]);
     expect([patches, deletions]).toEqual([[], []]);
-    expect(rows).toEqual([{ tenantId: T, userId: 'alice', provider: 'anthropic', mask: 'sk-ant-…2222', version: 2, format: 'v2', storedAt: expect.any(String), rotatedAt: expect.any(String), lastSeq: seq }]);
+    expect(rows).toEqual([{ tenantId: T, userId: 'alice', provider: 'anthropic', mask: 'sk-ant-…2222', version: 2, format: 'v2', storedAt: expect.any(String), rotatedAt: expect.any(String), lastSeq: made.seq }]);
     expect(JSON.stringify(rows)).not.toContain('SECRET');
   });
 

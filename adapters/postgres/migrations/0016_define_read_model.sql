@@ -113,19 +113,24 @@ create function projection_meta.read_model_table(
                coalesce(p_indexes, array[]::text[]), coalesce(p_view, p_name), p_view_columns)::projection_meta.read_model_table;
   end $$;
 
+-- The tables of p_model, as define_read_model last defined them.
+create function projection_meta.model_tables_of(p_model text) returns projection_meta.read_model_table[]
+  language sql stable
+  set search_path = pg_catalog, pg_temp
+  as $$ select s.tables from projection_meta.model_tables s where s.model = p_model $$;
+
 -- Creates p_model's tables in the generation schema p_schema (called by <model>_create_tables).
 create function projection_meta.create_read_model_tables(p_model text, p_schema name) returns void
   language plpgsql
   set search_path = pg_catalog, pg_temp
   as $$
   declare
+    internal constant boolean := (select m.reader_kinds = array['opener'] from projection_meta.models m where m.name = p_model);
     t projection_meta.read_model_table;
     rel text;
     idx text;
-    internal boolean;
   begin
-    select m.reader_kinds = array['opener'] into internal from projection_meta.models m where m.name = p_model;
-    for t in select x.* from projection_meta.model_tables s, unnest(s.tables) x where s.model = p_model loop
+    foreach t in array projection_meta.model_tables_of(p_model) loop
       rel := format('%I.%I', p_schema, t.name);
       execute format('create table %s (%s)', rel, format(t.columns, p_schema));
       foreach idx in array t.indexes loop
@@ -160,19 +165,19 @@ create function projection_meta.define_read_model_views(p_model text, p_schema n
   set search_path = pg_catalog, pg_temp
   as $$
   declare
-    m projection_meta.models;
+    kinds constant text[] := (select m.reader_kinds from projection_meta.models m where m.name = p_model);
+    -- In the order the model lists them, as the hand-written models grant their views.
+    readers constant text := (select string_agg(quote_ident(tenancy.role_name(k)), ', ' order by o) from unnest(kinds) with ordinality as r(k, o));
     t projection_meta.read_model_table;
     view text;
     select_list text;
   begin
-    select * into m from projection_meta.models where name = p_model;
-    for t in select x.* from projection_meta.model_tables s, unnest(s.tables) x where s.model = p_model loop
-      view := format('%I.%I', case when m.reader_kinds = array['opener'] then 'internal' else 'analytics' end, t.view_name);
+    foreach t in array projection_meta.model_tables_of(p_model) loop
+      view := format('%I.%I', case when kinds = array['opener'] then 'internal' else 'analytics' end, t.view_name);
       select coalesce(t.view_columns, string_agg(quote_ident(a.attname), ', ' order by a.attnum)) into select_list
       from pg_attribute a where a.attrelid = format('%I.%I', p_schema, t.name)::regclass and a.attnum > 0 and not a.attisdropped;
       execute format('create or replace view %s with (security_invoker = true) as select %s from %I.%I', view, select_list, p_schema, t.name);
-      execute format('grant select on %s to %s', view,
-        (select string_agg(quote_ident(tenancy.role_name(k)), ', ' order by o) from unnest(m.reader_kinds) with ordinality as r(k, o)));
+      execute format('grant select on %s to %s', view, readers);
     end loop;
   end $$;
 
@@ -227,7 +232,7 @@ create function projection_meta.define_read_model(p_model text, p_reader_kinds t
   end $$;
 
 revoke all on function projection_meta.read_model_table(name, text, text[], boolean, text, name, boolean, text[], name, text),
-  projection_meta.create_read_model_tables(text, name), projection_meta.define_read_model_views(text, name),
+  projection_meta.model_tables_of(text), projection_meta.create_read_model_tables(text, name), projection_meta.define_read_model_views(text, name),
   projection_meta.define_read_model(text, text[], projection_meta.read_model_table[]) from public;
 
 reset role;
