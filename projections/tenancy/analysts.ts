@@ -21,21 +21,15 @@ export interface AnalystGrant {
   readonly audit: boolean;
 }
 
-export interface GrantedAnalyst {
+export interface GrantedAnalyst extends AnalystGrant {
   readonly role: string;
-  readonly tenantId: string;
-  readonly name: string;
-  readonly audit: boolean;
   /** Shown once: only a SCRAM verifier of it is stored. */
   readonly password: string;
   readonly connectionString: string;
 }
 
-export interface AnalystRecord {
+export interface AnalystRecord extends AnalystGrant {
   readonly role: string;
-  readonly tenantId: string;
-  readonly name: string;
-  readonly audit: boolean;
   readonly createdAt: string;
   readonly revokedAt: string | null;
   readonly sessions: number;
