@@ -5,6 +5,7 @@
 
 export type ChatWorkerErrorCode =
   | 'INVALID_ARGUMENT' // a tenant id, user id, memory id, key or option of the wrong form
+  | 'INVALID_OPTION' // a malformed read of the chat content view (chat-content-reader.ts; the read-model layer's code)
   | 'NOT_A_TURN'; // an event that is not a well-formed ChatTurnRequested
 
 export class ChatWorkerError extends Error {
