@@ -19,3 +19,12 @@ export class ChatWorkerError extends Error {
     this.retriable = options.retriable ?? false;
   }
 }
+
+/** A read model did not reach the turn's record in time (read-models.ts): the batch is retried. */
+export class ProjectionLagError extends Error {
+  readonly code = 'READ_MODELS_BEHIND';
+  constructor() {
+    super('the read models did not reach the record in time');
+    this.name = 'ProjectionLagError';
+  }
+}
