@@ -32,8 +32,11 @@ describe('docs/spec.md', () => {
   it('lists every domain rejection code, and exactly those in the chain are authorization refusals', () => {
     const rows = labelledTable(SPEC, 'codes:domain');
     expect(rows.map(([code]) => unquote(code!))).toStrictEqual([...REJECTION_CODES]);
-    for (const [code, , inChain] of rows) {
-      expect(inChain, code).toBe(isAuthorizationCode(unquote(code!) as RejectionCode) ? 'yes' : 'no');
+    for (const [cell, kind, inChain] of rows) {
+      const code = unquote(cell!) as RejectionCode;
+      const validation = code.startsWith('INVALID_') || code === 'UNKNOWN_COMMAND_TYPE';
+      expect(kind, code).toBe(validation ? 'validation' : isAuthorizationCode(code) ? 'authorization' : 'business rule');
+      expect(inChain, code).toBe(isAuthorizationCode(code) ? 'yes' : 'no');
     }
   });
 
