@@ -2,7 +2,7 @@
 // decider state, chain head and accepted commandIds; the results partition (co-partitioned, see
 // docs/adr/0001-single-writer.md) adds the rejected ones still inside the replay window.
 import { tenantDecider, TENANT_EVENT_TYPES as EVENT_TYPES } from '../../domain/tenant/index.ts';
-import type { TenantEvent } from '../../domain/tenant/state.ts';
+import type { TenantEvent } from '../../domain/tenant/events.ts';
 import { eventHash } from '../../domain/chain/event-hash.ts';
 import type { CommandResult, LogicalEvent } from '../../domain/logical.ts';
 import { REJECTION_CODES } from '../../domain/errors.ts';
