@@ -84,3 +84,6 @@ export type * from './chat-types.ts';
 export type { Decider, Decision } from '../decider.ts';
 export { RejectionCode, REJECTION_CODES } from '../errors.ts';
 export type { Rejection } from '../errors.ts';
+export { decodeTenantEvent } from './decode-event.ts';
+export type { DecodedTenantEvent, EventDecodeError, StoredEvent } from './decode-event.ts';
+export { EventDecodeCode } from '../errors.ts';
