@@ -4,12 +4,13 @@
 // re-sealing, deleted with the key or the source's connection. No app, analyst or auditor role
 // has any privilege on it; its only reader is the `opener` role (docs/adr/0005-vault-read-models.md).
 // Stored from the event's allow-listed members only: {v, kid, kv, n, ct} or the legacy value.
-import type { SealedValue } from '../../crypto/vault/sealed-value.ts';
+import { sealedValue } from '../../domain/tenant/sealed-slot.ts';
 import { col, defineReadModel, Table, type RowOf } from './kit.ts';
 import { integer, object, text, type ProjectedEvent } from './model.ts';
 import { PendingWrites } from './pending-writes.ts';
 
-export type { SealedValue } from '../../crypto/vault/sealed-value.ts';
+// Also what chat-content.ts stores content slots with (the services reading the rows use it too).
+export { sealedValue };
 
 export type SecretPurpose = 'provider-key' | 'source-credential';
 
@@ -28,14 +29,6 @@ export const secretsModel = defineReadModel('secrets', foldSecrets, ({ rows, del
   SECRETS.remove('secrets.delete', deletions),
   SECRETS.upsert('secrets.upsert', rows),
 ]);
-
-/** The sealed value in `slot`, its members only; undefined for anything else (a pending intake box). */
-export function sealedValue(slot: Readonly<Record<string, unknown>> | undefined): SealedValue | undefined {
-  if (slot === undefined || slot['v'] !== 2) return undefined;
-  const { kid, kv, n, ct } = slot;
-  if (typeof kid !== 'string' || typeof kv !== 'number' || !Number.isSafeInteger(kv) || typeof n !== 'string' || typeof ct !== 'string') return undefined;
-  return { v: 2, kid, kv, n, ct };
-}
 
 /** Folds events (offset order) into one write per secret: its latest value, or its deletion. Pure. */
 export function foldSecrets(events: readonly ProjectedEvent[]): { rows: SecretRow[]; deletions: SecretRef[] } {

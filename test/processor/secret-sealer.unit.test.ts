@@ -4,7 +4,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { sealPendingSecrets } from '../../consumers/command-processor/seal-events.ts';
 import { IntakeRefused, SecretSealer, type DekSource } from '../../consumers/command-processor/secret-sealer.ts';
-import type { TenantEvent } from '../../domain/tenant/state.ts';
+import type { TenantEvent } from '../../domain/tenant/events.ts';
 import type { PendingSecret, SecretBinding } from '../../domain/tenant/types.ts';
 import { toBase64Url } from '../../crypto/vault/encoding.ts';
 import { generateIntakeKeyPair, sealToIntake } from '../../crypto/vault/intake.ts';
