@@ -1,4 +1,4 @@
-// projection_meta.define_read_model (migration 0016) does what the read-model migrations did by
+// projection_meta.define_read_model (migration 0021) does what the read-model migrations did by
 // hand. In a fresh database every hand-written model gets a twin defined through the helper from
 // its tables' columns: the twin's generation (tables, RLS, grants, column grants, constraints,
 // indexes, policies, triggers, schema grants), views and reader kinds equal the original's, the

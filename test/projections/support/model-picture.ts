@@ -3,7 +3,7 @@
 // triggers and schema grants, with the generation schema's name replaced by <gen>; its views'
 // grants, options and definitions; its row in projection_meta.models. And the column list of a
 // hand-written model's table read back from the catalog, to define its twin through
-// projection_meta.define_read_model (migration 0016) without copying the migration's text.
+// projection_meta.define_read_model (migration 0021) without copying the migration's text.
 import type pg from 'pg';
 
 export interface ModelPicture {
