@@ -2,12 +2,13 @@
 // name what was wrong (an argument, a count) and never contain keys, prompts, replies or memory
 // text. A turn's *outcome* (a provider failure, no key) is not an error: it is a reply with a
 // `failure` reason (turn.ts); these are for misuse and malformed input.
+import { PalisadeError } from '../../domain/error-base.ts';
 
 export type ChatWorkerErrorCode =
   | 'INVALID_ARGUMENT' // a tenant id, user id, memory id, key or option of the wrong form
   | 'NOT_A_TURN'; // an event that is not a well-formed ChatTurnRequested
 
-export class ChatWorkerError extends Error {
+export class ChatWorkerError extends PalisadeError<ChatWorkerErrorCode> {
   readonly code: ChatWorkerErrorCode;
   readonly retriable: boolean;
 

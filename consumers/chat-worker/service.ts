@@ -55,6 +55,7 @@ import { MemoryIndex } from './memory-index.ts';
 import { callAnthropic, type ChatLogger } from './provider.ts';
 import type { PromptMemory, PromptTurn } from './prompt.ts';
 import { CHAT_TURN_EVENT, parseTurnRequest, replyCommandData, runTurn, type ConversationView, type TurnConfig, type TurnDeps, type TurnScope } from './turn.ts';
+import { PalisadeError } from '../../domain/error-base.ts';
 
 export const CHAT_WORKER_GROUP = 'palisade-chat-worker';
 export const CHAT_WORKER_ACTOR = { kind: 'service', id: 'chat-worker' } as const;
@@ -114,8 +115,9 @@ export function errorFields(error: unknown): { errorName: string; code?: string 
   return typeof code === 'string' ? { errorName: name, code } : { errorName: name };
 }
 
-class ProjectionLagError extends Error {
+class ProjectionLagError extends PalisadeError<'READ_MODELS_BEHIND'> {
   readonly code = 'READ_MODELS_BEHIND';
+  readonly retriable = true; // the batch is retried once the read models catch up
   constructor() {
     super('the read models did not reach the record in time');
     this.name = 'ProjectionLagError';

@@ -14,11 +14,11 @@ import type { CommandResult, DeadLetter, HashedEvent, JsonObject, LogicalActor, 
 import { partitionFor } from '../../adapters/kafka/partitioner.ts';
 import type { InRecord } from '../../adapters/kafka/messages.ts';
 import { authenticate } from './authenticate.ts';
-import { DeadLetterCode, ProcessorCode } from './errors.ts';
+import { DeadLetterCode, IntakeRefused, ProcessorCode } from './errors.ts';
 import { commandKey, type BatchView, type RecordedOutcome } from './partition-state.ts';
 import type { ProducerKeyLookup } from './producer-keys.ts';
 import { hasPendingSecrets, sealPendingSecrets } from './seal-events.ts';
-import { IntakeRefused, type SecretSealing } from './secret-sealer.ts';
+import type { SecretSealing } from './secret-sealer.ts';
 
 export interface CommandContext {
   readonly partition: number;

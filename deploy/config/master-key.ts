@@ -17,27 +17,9 @@ import { readStackState } from '../state.ts';
 import type { StackState } from '../state.ts';
 import { MASTER_KEY_ENV, MASTER_KEY_FILE_ENV, VaultError, type Kek, kekFromHex, kekFromKeyFileBytes } from '../../crypto/vault/index.ts';
 import type { Env } from './env.ts';
-import { ConfigError } from './errors.ts';
+import { MasterKeyError } from './errors.ts';
 
 export { MASTER_KEY_ENV, MASTER_KEY_FILE_ENV } from '../../crypto/vault/index.ts';
-
-export type MasterKeyErrorCode =
-  | 'MASTER_KEY_MISSING' // neither variable is set (and no local development key applies)
-  | 'MASTER_KEY_AMBIGUOUS' // both are set
-  | 'MASTER_KEY_MALFORMED' // not 64 hex digits
-  | 'MASTER_KEY_UNREADABLE' // the key file does not exist or cannot be read
-  | 'MASTER_KEY_PERMISSIONS'; // the key file is accessible by group or others, or not a regular file
-
-/** A master key that cannot be loaded: the service must not start. */
-export class MasterKeyError extends ConfigError {
-  readonly code: MasterKeyErrorCode;
-
-  constructor(code: MasterKeyErrorCode, variable: string, problem: string, fix: string) {
-    super(variable, problem, fix);
-    this.name = 'MasterKeyError';
-    this.code = code;
-  }
-}
 
 const MAKE_ONE = `make one with \`openssl rand -hex 32\` (e.g. \`(umask 077; openssl rand -hex 32 > master.key)\`)`;
 

@@ -5,8 +5,8 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../deploy/config/config.ts';
-import { MasterKeyError, devMasterKeyFile, loadMasterKey, masterKeySource, readMasterKeyFile } from '../../deploy/config/master-key.ts';
+import { ConfigError, MasterKeyError } from '../../deploy/config/errors.ts';
+import { devMasterKeyFile, loadMasterKey, masterKeySource, readMasterKeyFile } from '../../deploy/config/master-key.ts';
 import { ensureDevMasterKeyFile } from '../../deploy/master-key.ts';
 import { writeStackState } from '../../deploy/state.ts';
 import { destroyKek, kekIdOf } from '../../crypto/vault/index.ts';
