@@ -1,10 +1,11 @@
 // Builds the long-running services from the validated config, and runs them until a signal.
 import { loadConfig, type AppConfig } from '../deploy/config/config.ts';
+import { anchorerOptions } from '../deploy/config/anchors.ts';
+import { processorOptions, projectorOptions } from '../deploy/config/services.ts';
 import { createLogger, type Logger } from '../adapters/logger.ts';
 import { topicNames } from '../adapters/kafka/topics.ts';
 import { CommandProcessor } from '../consumers/command-processor/processor.ts';
-import { PROCESSOR_DEFAULTS, type ProcessorOptions } from '../consumers/command-processor/options.ts';
-import { startAnchorer } from '../projections/anchors/anchorer.ts';
+import { startAnchorer } from '../projections/anchors/service.ts';
 import { startProjector } from '../projections/service.ts';
 import { loadMasterKey } from '../deploy/config/master-key.ts';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -22,20 +23,6 @@ import { destroyKek } from '../crypto/vault/key-wrap.ts';
 export interface Service {
   readonly name: string;
   stop(): Promise<void>;
-}
-
-export function processorOptions(config: AppConfig): ProcessorOptions {
-  const topics = topicNames(config.topicPrefix);
-  return {
-    ...PROCESSOR_DEFAULTS,
-    brokers: config.kafka.brokers,
-    databaseUrl: config.databaseUrl,
-    groupId: `${config.topicPrefix}${PROCESSOR_DEFAULTS.groupId}`,
-    sessionTimeoutMs: config.sessionTimeoutMs,
-    topics: { commands: topics.commands, events: topics.events, results: topics.results, deadLetter: topics.deadLetter },
-    // Refuses to start (MasterKeyError, a ConfigError) when the key is missing or malformed.
-    masterKey: loadMasterKey(process.env, config.dataDir, config.databaseUrl),
-  };
 }
 
 export async function startProcessor(config: AppConfig, log: Logger): Promise<Service> {
@@ -89,9 +76,9 @@ export async function chatWorkerProducerKey(chat: ChatConfig, databaseUrl: strin
 
 /** The chat worker's options from the validated config (refuses to start on a bad value). */
 export async function chatWorkerOptions(config: AppConfig, log: Logger): Promise<ChatWorkerOptions> {
-  const chat = loadChatConfig(process.env, config.dataDir, config.databaseUrl);
+  const chat = loadChatConfig(config);
   const topics = topicNames(config.topicPrefix);
-  const masterKey = loadMasterKey(process.env, config.dataDir, config.databaseUrl);
+  const masterKey = loadMasterKey(config);
   const producer = await chatWorkerProducerKey(chat, config.databaseUrl, log);
   return {
     brokers: config.kafka.brokers,
@@ -134,9 +121,17 @@ export async function startChatWorker(config: AppConfig, log: Logger): Promise<S
   };
 }
 
+export function startProjectorService(config: AppConfig, log: Logger): Promise<Service> {
+  return startProjector(projectorOptions(config), log);
+}
+
+export function startAnchorerService(config: AppConfig, log: Logger): Promise<Service> {
+  return startAnchorer(anchorerOptions(config), log);
+}
+
 /** Every service of this release, in one process (`npm start`). */
 export async function startAllServices(config: AppConfig, log: Logger): Promise<Service[]> {
-  return [await startProcessor(config, log), await startProjector(config, log), await startAnchorer(config, log), await startChatWorker(config, log)];
+  return [await startProcessor(config, log), await startProjectorService(config, log), await startAnchorerService(config, log), await startChatWorker(config, log)];
 }
 
 /**

@@ -13,6 +13,7 @@
 import { join } from 'node:path';
 import { readStackState } from '../state.ts';
 import { envValue, parseIntegerVariable, type Env } from './env.ts';
+import type { AppConfig } from './config.ts';
 import { ConfigError } from './errors.ts';
 
 export const DEFAULT_ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
@@ -68,7 +69,7 @@ function sameServer(a: string, b: string): boolean {
 }
 
 /** The chat worker's settings; `dataDir` and `databaseUrl` from loadConfig(). */
-export function loadChatConfig(env: Env, dataDir: string, databaseUrl: string): ChatConfig {
+export function loadChatConfig({ dataDir, databaseUrl }: Pick<AppConfig, 'dataDir' | 'databaseUrl'>, env: Env = process.env): ChatConfig {
   const baseURL = parseBaseUrl(env);
   const model = parseModel(env);
   const maxTokens = parseIntegerVariable(env, 'PALISADE_CHAT_MAX_TOKENS', { min: 1, max: 64_000 }, 1024);

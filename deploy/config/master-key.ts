@@ -94,11 +94,15 @@ export type MasterKeySource =
   | { readonly kind: 'file'; readonly variable: typeof MASTER_KEY_FILE_ENV; readonly file: string }
   | { readonly kind: 'dev-file'; readonly file: string };
 
-/**
- * Decides the source of the master key (see the top of this file). `databaseUrl` is the
- * database the caller will use; without it, any recorded local stack admits the development key.
- */
-export function masterKeySource(env: Env, dataDir: string, databaseUrl?: string): MasterKeySource {
+/** Where a service runs: its data folder and the database it will use (an AppConfig is one). */
+export interface MasterKeyPlace {
+  readonly dataDir: string;
+  /** Without it, any recorded local stack admits the development key. */
+  readonly databaseUrl?: string;
+}
+
+/** Decides the source of the master key (see the top of this file). */
+export function masterKeySource({ dataDir, databaseUrl }: MasterKeyPlace, env: Env = process.env): MasterKeySource {
   const inline = env[MASTER_KEY_ENV];
   const file = env[MASTER_KEY_FILE_ENV];
   const hasInline = inline !== undefined && inline !== '';
@@ -132,8 +136,8 @@ export function masterKeySource(env: Env, dataDir: string, databaseUrl?: string)
  * it when done. Throws MasterKeyError, whose message names PALISADE_MASTER_KEY /
  * PALISADE_MASTER_KEY_FILE and how to make a key, so the caller refuses to start.
  */
-export function loadMasterKey(env: Env, dataDir: string, databaseUrl?: string): Kek {
-  const source = masterKeySource(env, dataDir, databaseUrl);
+export function loadMasterKey(place: MasterKeyPlace, env: Env = process.env): Kek {
+  const source = masterKeySource(place, env);
   switch (source.kind) {
     case 'env':
       try {
