@@ -88,6 +88,13 @@ function recordedStack(dataDir: string): StackState | undefined {
   }
 }
 
+/** The variable that names the master key when one is set (non-empty, untrimmed, as masterKeySource decides). */
+export function masterKeyVariable(env: Env): typeof MASTER_KEY_ENV | typeof MASTER_KEY_FILE_ENV | undefined {
+  if ((env[MASTER_KEY_ENV] ?? '') !== '') return MASTER_KEY_ENV;
+  if ((env[MASTER_KEY_FILE_ENV] ?? '') !== '') return MASTER_KEY_FILE_ENV;
+  return undefined;
+}
+
 /** Where the master key will come from (without reading it), or why there is none. */
 export type MasterKeySource =
   | { readonly kind: 'env'; readonly variable: typeof MASTER_KEY_ENV }

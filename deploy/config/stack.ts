@@ -15,7 +15,7 @@ import {
   resolveDataDir,
 } from './env.ts';
 import type { Env } from './env.ts';
-import { MASTER_KEY_ENV, MASTER_KEY_FILE_ENV } from './master-key.ts';
+import { masterKeyVariable } from './master-key.ts';
 
 export function stackOptionsFromEnv(env: Env = process.env): StackOptions {
   const dataDir = resolveDataDir(env);
@@ -31,8 +31,7 @@ export function stackOptionsFromEnv(env: Env = process.env): StackOptions {
     externalDatabaseUrl: parseDatabaseUrl(env),
     javaHome: javaHomeFromEnv(env),
     anchorKeyFile: anchorKeyFileVariable(env),
-    // Set means non-empty, untrimmed: as the services' masterKeySource() decides.
-    masterKeyVariable: [MASTER_KEY_ENV, MASTER_KEY_FILE_ENV].find((name) => (env[name] ?? '') !== ''),
+    masterKeyVariable: masterKeyVariable(env),
   };
 }
 
