@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { configAndLogger, startAnchorerService, startProcessor, startProjectorService, stopOnSignals, type Service } from './services.ts';
+import { configAndLogger, startAnchorer, startProcessor, startProjector, stopOnSignals, type Service } from './services.ts';
 import type { AppConfig } from '../deploy/config/config.ts';
 import type { Logger } from '../adapters/logger.ts';
 
@@ -17,6 +17,6 @@ function registerServiceCommand(program: Command, name: string, description: str
 
 export function registerProcessorCommand(program: Command): void {
   registerServiceCommand(program, 'processor', 'run only the command processor (the single writer of tenant chains)', startProcessor);
-  registerServiceCommand(program, 'projector', 'run only the projector (read models in PostgreSQL)', startProjectorService);
-  registerServiceCommand(program, 'anchorer', 'run only the anchorer (Merkle checkpoints, signed anchors)', startAnchorerService);
+  registerServiceCommand(program, 'projector', 'run only the projector (read models in PostgreSQL)', startProjector);
+  registerServiceCommand(program, 'anchorer', 'run only the anchorer (Merkle checkpoints, signed anchors)', startAnchorer);
 }

@@ -1,14 +1,10 @@
 // Which immutable store anchors go to, from the environment (validated at start, STYLE.md §11):
-//   PALISADE_ANCHOR_STORE        fs (default) | s3
-//   PALISADE_ANCHOR_DIR          fs: the write-once directory (default <data dir>/anchors)
-//   PALISADE_S3_BUCKET           s3: a bucket created with Object Lock (default: the local stack's)
-//   PALISADE_S3_ENDPOINT         s3: a non-AWS endpoint, e.g. http://127.0.0.1:9000 (default: AWS,
-//                                or the local stack's moto when `palisade stack up --s3` recorded one)
-//   PALISADE_S3_REGION           s3: default us-east-1
-//   PALISADE_S3_PREFIX           s3: key prefix, default "anchors/"
-//   PALISADE_S3_RETENTION_DAYS   s3: COMPLIANCE retention, default 2555 (7 years); cannot be shortened later
-// Credentials for s3 come from the AWS SDK's default chain (AWS_ACCESS_KEY_ID, profiles, roles);
-// only with the local stack's moto and no AWS_ACCESS_KEY_ID set are its test credentials used.
+// PALISADE_ANCHOR_STORE (fs or s3), PALISADE_ANCHOR_DIR for fs, PALISADE_S3_BUCKET,
+// PALISADE_S3_ENDPOINT, PALISADE_S3_REGION, PALISADE_S3_PREFIX, PALISADE_S3_RETENTION_DAYS for s3
+// (README.md's table says what each means and its default). S3 settings the environment leaves
+// out come from the local stack's moto when `palisade stack up --s3` recorded one. Credentials
+// come from the AWS SDK's default chain (AWS_ACCESS_KEY_ID, profiles, roles); only with the
+// local stack's moto and no AWS_ACCESS_KEY_ID set are its test credentials used.
 import { isAbsolute, join, resolve } from 'node:path';
 import { DEFAULT_RETENTION_DAYS, type AnchorStoreOptions } from '../../adapters/storage/store-options.ts';
 import { LOCAL_S3_CREDENTIALS, readLocalS3State } from '../s3/local-s3.ts';

@@ -1,11 +1,7 @@
 // The anchorer's options and what an audit needs of the anchors, from the environment
-// (validated at start, STYLE.md §11):
-//   PALISADE_ANCHOR_INTERVAL       how often changed tenants are checkpointed: "3600" (seconds),
-//                                  "90s", "15m", "1h", "500ms"; default 1 h
-//   PALISADE_ANCHOR_ORIGIN         the anchor's C2SP origin line and signing key name; default palisade/anchors
-//   PALISADE_ANCHOR_KEY_FILE       Ed25519 key file (default <data dir>/keys/anchor.json)
-//   PALISADE_ANCHOR_VERIFIER_KEY   the C2SP verifier key an audit trusts (default: the .pub beside the key file)
-//   and the store variables of anchor-store.ts.
+// (validated at start, STYLE.md §11): PALISADE_ANCHOR_INTERVAL, PALISADE_ANCHOR_ORIGIN,
+// PALISADE_ANCHOR_KEY_FILE, PALISADE_ANCHOR_VERIFIER_KEY and the store variables of
+// anchor-store.ts (README.md's table says what each means and its default).
 import { join } from 'node:path';
 import { topicNames } from '../../adapters/kafka/topics.ts';
 import type { AnchorStoreOptions } from '../../adapters/storage/store-options.ts';

@@ -13,11 +13,10 @@
 // start. The key goes from the file's bytes straight into secure memory; the bytes are zeroed.
 import { closeSync, existsSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readStackState } from '../state.ts';
-import type { StackState } from '../state.ts';
 import { MASTER_KEY_ENV, MASTER_KEY_FILE_ENV, VaultError, type Kek, kekFromHex, kekFromKeyFileBytes } from '../../crypto/vault/index.ts';
 import type { Env } from './env.ts';
 import { MasterKeyError } from './errors.ts';
+import { onLocalStackServer, recordedLocalStack } from './local-stack.ts';
 
 export { MASTER_KEY_ENV, MASTER_KEY_FILE_ENV } from '../../crypto/vault/index.ts';
 
@@ -70,24 +69,6 @@ function fromVaultError(error: unknown, variable: string, problem: string, fix: 
   return new MasterKeyError('MASTER_KEY_MALFORMED', variable, error.code === 'MASTER_KEY_MALFORMED' ? problem : `${problem} (${error.code})`, fix);
 }
 
-function sameServer(a: string, b: string): boolean {
-  try {
-    const x = new URL(a);
-    const y = new URL(b);
-    return x.hostname === y.hostname && (x.port || '5432') === (y.port || '5432');
-  } catch {
-    return false;
-  }
-}
-
-function recordedStack(dataDir: string): StackState | undefined {
-  try {
-    return readStackState(dataDir);
-  } catch {
-    return undefined; // a corrupt stack.json is no local stack
-  }
-}
-
 /** The variable that names the master key when one is set (non-empty, untrimmed, as masterKeySource decides). */
 export function masterKeyVariable(env: Env): typeof MASTER_KEY_ENV | typeof MASTER_KEY_FILE_ENV | undefined {
   if ((env[MASTER_KEY_ENV] ?? '') !== '') return MASTER_KEY_ENV;
@@ -121,7 +102,7 @@ export function masterKeySource({ dataDir, databaseUrl }: MasterKeyPlace, env: E
   if (hasFile) return { kind: 'file', variable: MASTER_KEY_FILE_ENV, file };
 
   const devFile = devMasterKeyFile(dataDir);
-  const stack = recordedStack(dataDir);
+  const stack = recordedLocalStack(dataDir);
   const missing = (why: string) =>
     new MasterKeyError(
       'MASTER_KEY_MISSING',
@@ -131,7 +112,7 @@ export function masterKeySource({ dataDir, databaseUrl }: MasterKeyPlace, env: E
         'For local development, `palisade stack up` creates one in the data folder',
     );
   if (stack === undefined) throw missing('');
-  if (databaseUrl !== undefined && (stack.postgres === undefined || !sameServer(stack.postgres.url, databaseUrl))) {
+  if (databaseUrl !== undefined && !onLocalStackServer(stack, databaseUrl)) {
     throw missing(` (the local development key ${devFile} is used only with the local stack's database server)`);
   }
   if (!existsSync(devFile)) throw missing(` and the local stack has no development key yet (run \`palisade stack up\` to create ${devFile})`);
