@@ -63,7 +63,7 @@ export async function runDemoScenario(deps: DemoDeps): Promise<{ ok: boolean }> 
     expect('Carol (admin) tries to promote herself to owner', await send(gw, acme, 'ChangeRole', 'carol', { userId: 'carol', role: 'owner' }), 'FORBIDDEN');
     expect('Bob adds Erin to Globex', await send(gw, globex, 'AddMember', 'bob', { userId: 'erin', email: 'erin@globex.example', role: 'member' }), 'accepted');
 
-    say('4. Cross-tenant attempts are refused, and each refusal is recorded in Acme\'s chain.');
+    say('4. Cross-tenant attempts are refused: a refusal of a known producer or member is recorded in Acme\'s chain; a forgery never touches it.');
     expect('Bob (Globex owner) tries to add himself to Acme', await send(gw, acme, 'AddMember', 'bob', { userId: 'bob', email: 'bob@globex.example', role: 'owner' }), 'NOT_A_MEMBER');
     const globexClient = await connect(globexId, globexOnly.secretKey);
     expect('Globex\'s key is used to add a member to Acme', await send(globexClient, acme, 'AddMember', 'alice', { userId: 'mallory', email: 'm@evil.example', role: 'owner' }), 'PRODUCER_KEY_NOT_ALLOWED');

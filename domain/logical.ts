@@ -55,6 +55,11 @@ export interface CommandResult {
    * for the real one (docs/adr/0002-producer-keys.md).
    */
   commandDigest: string;
+  /**
+   * Lowercase hex SHA-256 of the command's content (consumers/command-processor/content-digest.ts):
+   * what idempotency compares. Absent in results written before CommandResult v2.
+   */
+  contentDigest?: string;
   outcome: CommandOutcome;
   /** accepted: the seq range appended (a command can yield several events). */
   firstSeq?: number;

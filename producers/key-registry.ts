@@ -16,7 +16,11 @@ export interface ProducerKeyRecord {
 
 export const KEY_ID_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
-/** Processors LISTEN on this channel and reload the registry at once (see consumers/command-processor/producer-keys.ts). */
+/**
+ * Processors LISTEN on this channel and reload the registry at once (see
+ * consumers/command-processor/producer-keys.ts). Any database login can LISTEN, so the payload
+ * is empty: a key id is never announced to whoever listens.
+ */
 export const PRODUCER_KEYS_CHANNEL = 'palisade_producer_keys';
 
 export async function registerProducerKey(pool: pg.Pool, key: Omit<ProducerKeyRecord, 'createdAt' | 'revokedAt'>): Promise<void> {
@@ -26,7 +30,7 @@ export async function registerProducerKey(pool: pg.Pool, key: Omit<ProducerKeyRe
     `WITH inserted AS (
        INSERT INTO registry.producer_keys (key_id, public_key, tenants, can_create_tenants, description)
        VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key_id) DO NOTHING RETURNING key_id)
-     SELECT pg_notify('${PRODUCER_KEYS_CHANNEL}', key_id) FROM inserted`,
+     SELECT pg_notify('${PRODUCER_KEYS_CHANNEL}', '') FROM inserted`,
     [key.keyId, key.publicKey, key.tenants, key.canCreateTenants, key.description],
   );
   if (rowCount === 0) throw new Error(`producer key '${key.keyId}' already exists; pick another id (keys are never reused)`);
@@ -35,7 +39,7 @@ export async function registerProducerKey(pool: pg.Pool, key: Omit<ProducerKeyRe
 export async function revokeProducerKey(pool: pg.Pool, keyId: string): Promise<boolean> {
   const { rowCount } = await pool.query(
     `WITH revoked AS (UPDATE registry.producer_keys SET revoked_at = now() WHERE key_id = $1 AND revoked_at IS NULL RETURNING key_id)
-     SELECT pg_notify('${PRODUCER_KEYS_CHANNEL}', key_id) FROM revoked`,
+     SELECT pg_notify('${PRODUCER_KEYS_CHANNEL}', '') FROM revoked`,
     [keyId],
   );
   return (rowCount ?? 0) > 0;

@@ -20,7 +20,8 @@ export interface Codec {
   decodeEvent(bytes: Buffer): DecodedEvent;
   encodeCommand(c: SignedCommand): Buffer;
   decodeCommand(bytes: Buffer): SignedCommand;
-  encodeResult(r: CommandResult): Buffer;
+  /** With the latest CommandResult version, or `version`. */
+  encodeResult(r: CommandResult, version?: number): Buffer;
   decodeResult(bytes: Buffer): CommandResult;
   encodeDeadLetter(d: DeadLetter): Buffer;
   decodeDeadLetter(bytes: Buffer): DeadLetter;

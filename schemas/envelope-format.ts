@@ -19,8 +19,9 @@ export class EnvelopeFormat {
     this.#rawFields = rawFields;
   }
 
-  encode(json: Record<string, unknown>): Buffer {
-    const entry = this.#registry.latest(this.name);
+  /** Encodes with the latest version, or with `version` (tests pin published bytes this way). */
+  encode(json: Record<string, unknown>, version?: number): Buffer {
+    const entry = version === undefined ? this.#registry.latest(this.name) : this.#registry.get(this.name, version);
     if (entry === undefined || entry.group !== 'envelope') {
       throw new CodecError('UNKNOWN_SCHEMA', `no envelope schema ${this.name}`);
     }

@@ -7,7 +7,7 @@ import type { SchemaRegistry } from './registry.ts';
 export function createResultCodec(registry: SchemaRegistry) {
   const envelope = new EnvelopeFormat(registry, 'CommandResult');
   return {
-    encodeResult: (r: CommandResult): Buffer => envelope.encode({ ...r }),
+    encodeResult: (r: CommandResult, version?: number): Buffer => envelope.encode({ ...r }, version),
     decodeResult: (bytes: Buffer): CommandResult => envelope.decode(bytes) as unknown as CommandResult,
   };
 }

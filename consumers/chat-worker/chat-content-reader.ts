@@ -9,14 +9,14 @@
 import type pg from '../../adapters/postgres/pg.ts';
 import { isCanonicalUuid, isPrincipalId } from '../../domain/validation.ts';
 import { openPool } from '../../adapters/postgres/pool.ts';
-import { ProjectionError } from '../../projections/errors.ts';
 import { asRole, type Queryable, type TenancyRoles } from '../../adapters/postgres/roles.ts';
-import type { ChatContentKind } from '../../projections/models/chat-content.ts';
+import { sealedValue } from '../../domain/tenant/sealed-slot.ts';
+import type { SealedSecret } from '../../domain/tenant/types.ts';
 import { openerRole } from '../vault/secrets-reader.ts';
-import { sealedValue, type SealedValue } from '../../projections/models/secrets.ts';
+import { ChatWorkerError } from './errors.ts';
 
-export type { SealedValue } from '../../projections/models/secrets.ts';
-export type { ChatContentKind } from '../../projections/models/chat-content.ts';
+/** The domain of internal.chat_content.kind (its check constraint, migration 0014): what an item is. */
+export type ChatContentKind = 'message' | 'reply' | 'memory';
 
 /** Whose content: both always required. */
 export interface ChatOwner {
@@ -33,14 +33,14 @@ export interface HistoryItem {
   readonly kind: Exclude<ChatContentKind, 'memory'>;
   /** The message id (message), or the id of the message it answers (reply). */
   readonly itemId: string;
-  readonly sealed: SealedValue;
+  readonly sealed: SealedSecret;
   /** The event's seq in the tenant's stream: the conversation's order. */
   readonly seq: number;
 }
 
 export interface StoredMemory {
   readonly memoryId: string;
-  readonly sealed: SealedValue;
+  readonly sealed: SealedSecret;
 }
 
 /** The most items conversationHistory returns at once. */
@@ -54,8 +54,8 @@ export function chatContentReaderPool(databaseUrl: string, roles: Pick<TenancyRo
 }
 
 function checkOwner(fn: string, owner: ChatOwner): void {
-  if (!isCanonicalUuid(owner.tenantId)) throw new ProjectionError('INVALID_OPTION', `${fn}: tenantId must be a lowercase canonical UUID`);
-  if (!isPrincipalId(owner.userId)) throw new ProjectionError('INVALID_OPTION', `${fn}: userId must be a principal id`);
+  if (!isCanonicalUuid(owner.tenantId)) throw new ChatWorkerError('INVALID_OPTION', `${fn}: tenantId must be a lowercase canonical UUID`);
+  if (!isPrincipalId(owner.userId)) throw new ChatWorkerError('INVALID_OPTION', `${fn}: userId must be a principal id`);
 }
 
 /**
@@ -65,9 +65,9 @@ function checkOwner(fn: string, owner: ChatOwner): void {
  */
 export async function conversationHistory(pool: Queryable, key: ConversationKey, limit: number): Promise<HistoryItem[]> {
   checkOwner('conversationHistory', key);
-  if (!isCanonicalUuid(key.conversationId)) throw new ProjectionError('INVALID_OPTION', 'conversationHistory: conversationId must be a lowercase canonical UUID');
+  if (!isCanonicalUuid(key.conversationId)) throw new ChatWorkerError('INVALID_OPTION', 'conversationHistory: conversationId must be a lowercase canonical UUID');
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_HISTORY_ITEMS)
-    throw new ProjectionError('INVALID_OPTION', `conversationHistory: limit must be an integer from 1 to ${MAX_HISTORY_ITEMS}`);
+    throw new ChatWorkerError('INVALID_OPTION', `conversationHistory: limit must be an integer from 1 to ${MAX_HISTORY_ITEMS}`);
   const { rows } = await pool.query<{ kind: 'message' | 'reply'; item_id: string; sealed: Record<string, unknown>; seq: string }>(
     `select kind, item_id, sealed, seq from (
        select kind, item_id, sealed, seq from internal.chat_content
@@ -92,8 +92,8 @@ export async function conversationHistory(pool: Queryable, key: ConversationKey,
 export async function memories(pool: Queryable, owner: ChatOwner, memoryIds?: readonly string[]): Promise<StoredMemory[]> {
   checkOwner('memories', owner);
   if (memoryIds !== undefined) {
-    if (memoryIds.length > MAX_MEMORY_IDS) throw new ProjectionError('INVALID_OPTION', `memories: at most ${MAX_MEMORY_IDS} memory ids at once`);
-    if (!memoryIds.every(isCanonicalUuid)) throw new ProjectionError('INVALID_OPTION', 'memories: every memory id must be a lowercase canonical UUID');
+    if (memoryIds.length > MAX_MEMORY_IDS) throw new ChatWorkerError('INVALID_OPTION', `memories: at most ${MAX_MEMORY_IDS} memory ids at once`);
+    if (!memoryIds.every(isCanonicalUuid)) throw new ChatWorkerError('INVALID_OPTION', 'memories: every memory id must be a lowercase canonical UUID');
     if (memoryIds.length === 0) return [];
   }
   const { rows } = await pool.query<{ item_id: string; sealed: Record<string, unknown> }>(

@@ -6,6 +6,7 @@ import { PalisadeError } from '../../domain/error-base.ts';
 
 export type ChatWorkerErrorCode =
   | 'INVALID_ARGUMENT' // a tenant id, user id, memory id, key or option of the wrong form
+  | 'INVALID_OPTION' // a malformed read of the chat content view (chat-content-reader.ts; the read-model layer's code)
   | 'NOT_A_TURN'; // an event that is not a well-formed ChatTurnRequested
 
 export class ChatWorkerError extends PalisadeError<ChatWorkerErrorCode> {
@@ -17,5 +18,15 @@ export class ChatWorkerError extends PalisadeError<ChatWorkerErrorCode> {
     this.name = 'ChatWorkerError';
     this.code = code;
     this.retriable = options.retriable ?? false;
+  }
+}
+
+/** A read model did not reach the turn's record in time (read-models.ts): the batch is retried. */
+export class ProjectionLagError extends PalisadeError<'READ_MODELS_BEHIND'> {
+  readonly code = 'READ_MODELS_BEHIND';
+  readonly retriable = true;
+  constructor() {
+    super('the read models did not reach the record in time');
+    this.name = 'ProjectionLagError';
   }
 }

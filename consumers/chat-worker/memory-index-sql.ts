@@ -10,6 +10,7 @@
 // columns to $1 and $2); MEMORY_INDEX_TENANT_SQL.eraseTenant (TenantDeleted) deletes every row of
 // ONE tenant (`tenant_id = $1`). No statement reads across users, and none deletes across tenants.
 import type pg from '../../adapters/postgres/pg.ts';
+import { inTransaction } from './transaction.ts';
 
 export const MEMORY_INDEX_DDL = `
 create schema if not exists chat_index;
@@ -50,16 +51,8 @@ const CHAT_INDEX_LOCK = 0x63686174_69647800n;
 
 /** Creates schema `chat_index` and its table if missing (idempotent, race-safe). */
 export async function ensureMemoryIndex(pool: pg.Pool): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('begin');
+  await inTransaction(pool, async (client) => {
     await client.query('select pg_advisory_xact_lock($1)', [CHAT_INDEX_LOCK.toString()]);
     await client.query(MEMORY_INDEX_DDL);
-    await client.query('commit');
-  } catch (error) {
-    await client.query('rollback').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }

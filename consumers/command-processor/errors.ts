@@ -25,11 +25,19 @@ export const ProcessorCode = {
   DATA_KEY_DESTROYED: 'DATA_KEY_DESTROYED',
   /** Chat content (a message, reply or memory) over its limit, found once its intake box is opened. */
   MESSAGE_TOO_LONG: 'MESSAGE_TOO_LONG',
+  /** The commandId was already used for a command with other content (its record bytes differ). */
+  IDEMPOTENCY_CONFLICT: 'IDEMPOTENCY_CONFLICT',
 } as const;
 export type ProcessorCode = (typeof ProcessorCode)[keyof typeof ProcessorCode];
 
-/** Refusals of the command's authenticity. Their commandIds are never remembered, so a forger
- * cannot squat on a commandId a legitimate producer will use later. */
+/**
+ * Refusals of the command's authenticity. Their commandIds are never remembered, so a forger
+ * cannot squat on a commandId a legitimate producer will use later; and nothing of such a
+ * record (its claimed key id, actor or type) is appended to a tenant's chain: an unsigned writer
+ * must not grow a chain or put its text into an audit view. PRODUCER_KEY_NOT_ALLOWED is the one
+ * exception: the signature verified with a live key, so the producer is known and the refusal is
+ * an authorization decision, recorded in the target tenant's chain (docs/spec.md).
+ */
 export const AUTHENTICATION_CODES: ReadonlySet<string> = new Set([
   ProcessorCode.SIGNATURE_MISSING,
   ProcessorCode.SIGNATURE_INVALID,
@@ -38,11 +46,36 @@ export const AUTHENTICATION_CODES: ReadonlySet<string> = new Set([
   ProcessorCode.PRODUCER_KEY_NOT_ALLOWED,
 ]);
 
-/** Dead-letter reasons: records that cannot be answered with a CommandResult. */
+/** Authentication refusals that are answered but never chained (see AUTHENTICATION_CODES). */
+export const UNCHAINED_AUTHENTICATION_CODES: ReadonlySet<string> = new Set([
+  ProcessorCode.SIGNATURE_MISSING,
+  ProcessorCode.SIGNATURE_INVALID,
+  ProcessorCode.UNKNOWN_PRODUCER_KEY,
+  ProcessorCode.PRODUCER_KEY_REVOKED,
+]);
+
+/**
+ * Refusals made after the command was authenticated, outside the domain's decide: remembered
+ * for the idempotency window like any outcome, so a replay of the same record gets the same
+ * answer (a CLOCK_SKEW refusal must not turn into an acceptance once the clock catches up).
+ */
+export const REMEMBERED_PROCESSOR_CODES: ReadonlySet<string> = new Set([
+  ProcessorCode.COMMAND_EXPIRED,
+  ProcessorCode.CLOCK_SKEW,
+  ProcessorCode.CHAIN_CORRUPT,
+  ProcessorCode.SECRET_INTAKE_FAILED,
+  ProcessorCode.VAULT_NOT_CONFIGURED,
+  ProcessorCode.DATA_KEY_DESTROYED,
+  ProcessorCode.MESSAGE_TOO_LONG,
+]);
+
+/** Dead-letter reasons: records that cannot be answered with a CommandResult, and (UNAUTHENTICATED)
+ * the bounded security log of refusals before authentication (the topic keeps 30 days). */
 export const DeadLetterCode = {
   EMPTY_RECORD: 'EMPTY_RECORD',
   UNDECODABLE: 'UNDECODABLE',
   COMMAND_TOO_LARGE: 'COMMAND_TOO_LARGE',
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
 } as const;
 
 /**

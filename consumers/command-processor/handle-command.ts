@@ -2,8 +2,8 @@
 // CommandResult, or a dead letter. No I/O: the clock, event ids and the key lookup come in
 // through the context, and every change goes to the batch overlay.
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { parseTenantCommand, tenantDecider } from '../../domain/tenant/index.ts';
-import { isCanonicalUuid } from '../../domain/validation.ts';
+import { parseTenantCommand, tenantDecider, TENANT_COMMAND_TYPES } from '../../domain/tenant/index.ts';
+import { isCanonicalUuid, isPrincipalId } from '../../domain/validation.ts';
 import type { TenantEvent } from '../../domain/tenant/state.ts';
 import { eventHash } from '../../domain/chain/event-hash.ts';
 import { sha256 } from '../../domain/chain/sha256.ts';
@@ -14,7 +14,8 @@ import type { CommandResult, DeadLetter, HashedEvent, JsonObject, LogicalActor, 
 import { partitionFor } from '../../adapters/kafka/partitioner.ts';
 import type { InRecord } from '../../adapters/kafka/messages.ts';
 import { authenticate } from './authenticate.ts';
-import { DeadLetterCode, IntakeRefused, ProcessorCode } from './errors.ts';
+import { commandContentDigest } from './content-digest.ts';
+import { DeadLetterCode, IntakeRefused, ProcessorCode, UNCHAINED_AUTHENTICATION_CODES } from './errors.ts';
 import { commandKey, type BatchView, type RecordedOutcome } from './partition-state.ts';
 import type { ProducerKeyLookup } from './producer-keys.ts';
 import { hasPendingSecrets, sealPendingSecrets } from './seal-events.ts';
@@ -78,8 +79,9 @@ export async function handleCommandRecord(record: InRecord, view: BatchView, ctx
     return deadLetter(record, DeadLetterCode.UNDECODABLE, 'tenantId and commandId must be canonical lowercase UUIDs', at, out);
   }
   const digest = sha256(record.value).toString('hex');
+  const content = commandContentDigest(command);
   const respond = (outcome: RecordedOutcome, replayed = false): void => {
-    out.results.push(toResult(command, digest, outcome, replayed, at));
+    out.results.push(toResult(command, digest, content, outcome, replayed, at));
   };
   const refuse = (code: string, message: string): void => respond({ outcome: 'rejected', code, message });
 
@@ -89,22 +91,33 @@ export async function handleCommandRecord(record: InRecord, view: BatchView, ctx
   }
   const authentication = authenticate(command, ctx.keys);
   if (!authentication.ok) {
-    recordRefusalInChain(command, authentication.code, view, ctx, at, out);
+    if (UNCHAINED_AUTHENTICATION_CODES.has(authentication.code)) {
+      // Nothing an unauthenticated writer sent reaches the chain: the client gets its result,
+      // operators the record in the dead-letter topic (the bounded security log).
+      deadLetter(record, DeadLetterCode.UNAUTHENTICATED, authentication.code, at, out);
+    } else {
+      recordRefusalInChain(command, authentication.code, view, ctx, at, out);
+    }
     return refuse(authentication.code, authentication.message);
   }
   const key = commandKey(command.tenantId, command.commandId);
   // Before the age check: a replay inside the window gets its original result. Outcomes older
   // than the window are forgotten (partition-state.ts), and their replays are expired here.
   const earlier = view.outcome(key);
-  if (earlier) return respond(earlier, true);
+  if (earlier) {
+    if (earlier.contentDigest !== undefined && earlier.contentDigest !== content) {
+      // Not remembered: the first use of the commandId keeps answering for it.
+      return refuse(ProcessorCode.IDEMPOTENCY_CONFLICT, 'this commandId was already used for a command with other content');
+    }
+    return respond(earlier, true);
+  }
 
   const age = at.getTime() - Date.parse(command.issuedAt);
-  if (age > ctx.maxCommandAgeMs || age < -ctx.maxClockSkewMs) {
-    const code = age > 0 ? ProcessorCode.COMMAND_EXPIRED : ProcessorCode.CLOCK_SKEW;
-    return refuse(code, `issuedAt ${command.issuedAt} is outside the accepted window`);
-  }
-  const outcome = await decideAndAppend(command, view, ctx, at, out);
-  view.record(key, outcome, at.getTime());
+  const outcome: RecordedOutcome =
+    age > ctx.maxCommandAgeMs || age < -ctx.maxClockSkewMs
+      ? { outcome: 'rejected', code: age > 0 ? ProcessorCode.COMMAND_EXPIRED : ProcessorCode.CLOCK_SKEW, message: `issuedAt ${command.issuedAt} is outside the accepted window` }
+      : await decideAndAppend(command, view, ctx, at, out);
+  view.record(key, outcome, at.getTime(), content);
   respond(outcome);
 }
 
@@ -136,9 +149,17 @@ async function decideAndAppend(command: SignedCommand, view: BatchView, ctx: Com
 function recordRefusalInChain(command: SignedCommand, code: string, view: BatchView, ctx: CommandContext, at: Date, out: BatchOutputs): void {
   const head = view.head(command.tenantId);
   if (head.state.status !== 'active' || head.corrupt) return;
+  // Only validated values reach the chain: a known command type, a well-formed actor and a
+  // registered key id (the signature verified); never a producer's free text.
+  if (!isKnownCommandType(command.type) || !isLogicalActor(command.actor)) return;
   const data = { commandType: command.type, code, claimedActor: { kind: command.actor.kind, id: command.actor.id }, producerKeyId: command.producerKeyId };
   appendEvents(command.tenantId, command.commandId, PROCESSOR_ACTOR, [{ type: 'CommandRejected', data }], view, ctx, at, out);
 }
+
+const KNOWN_COMMAND_TYPES: ReadonlySet<string> = new Set(TENANT_COMMAND_TYPES);
+const ACTOR_KINDS: ReadonlySet<string> = new Set(['user', 'service', 'system']);
+const isKnownCommandType = (type: string): boolean => KNOWN_COMMAND_TYPES.has(type);
+const isLogicalActor = (actor: LogicalActor): boolean => ACTOR_KINDS.has(actor.kind) && isPrincipalId(actor.id);
 
 function appendEvents(tenantId: string, commandId: string, actor: LogicalActor, events: readonly TenantEvent[], view: BatchView, ctx: CommandContext, at: Date, out: BatchOutputs): void {
   let head = view.head(tenantId);
@@ -162,8 +183,8 @@ function appendEvents(tenantId: string, commandId: string, actor: LogicalActor, 
   view.setHead(tenantId, head);
 }
 
-function toResult(command: SignedCommand, commandDigest: string, outcome: RecordedOutcome, replayed: boolean, at: Date): CommandResult {
-  const base = { commandId: command.commandId, tenantId: command.tenantId, commandDigest, replayed, processedAt: at.toISOString() };
+function toResult(command: SignedCommand, commandDigest: string, contentDigest: string, outcome: RecordedOutcome, replayed: boolean, at: Date): CommandResult {
+  const base = { commandId: command.commandId, tenantId: command.tenantId, commandDigest, contentDigest, replayed, processedAt: at.toISOString() };
   return outcome.outcome === 'accepted'
     ? { ...base, outcome: 'accepted', firstSeq: outcome.firstSeq, lastSeq: outcome.lastSeq }
     : { ...base, outcome: 'rejected', code: outcome.code, message: outcome.message };

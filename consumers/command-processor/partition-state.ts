@@ -17,8 +17,12 @@ export type RecordedOutcome =
   | { readonly outcome: 'accepted'; readonly firstSeq: number; readonly lastSeq: number }
   | { readonly outcome: 'rejected'; readonly code: string; readonly message: string };
 
-/** An outcome with when it was decided (ms since the epoch), so it can be forgotten once no replay needs it. */
-export type StoredOutcome = RecordedOutcome & { readonly decidedAt: number };
+/**
+ * An outcome with when it was decided (ms since the epoch), so it can be forgotten once no replay
+ * needs it, and the content digest of the command it answered (content-digest.ts; unknown when
+ * rebuilt from events whose results are gone), so a commandId reused for other content is told apart.
+ */
+export type StoredOutcome = RecordedOutcome & { readonly decidedAt: number; readonly contentDigest?: string };
 
 /**
  * How long an outcome must be remembered. A command is refused once older than maxCommandAgeMs
@@ -98,12 +102,12 @@ export class BatchView {
     this.tenants.set(tenantId, head);
   }
 
-  outcome(key: string): RecordedOutcome | undefined {
+  outcome(key: string): StoredOutcome | undefined {
     return this.outcomes.get(key) ?? this.base.outcomes.get(key);
   }
 
-  record(key: string, outcome: RecordedOutcome, decidedAt: number): void {
-    this.outcomes.set(key, { ...outcome, decidedAt });
+  record(key: string, outcome: RecordedOutcome, decidedAt: number, contentDigest?: string): void {
+    this.outcomes.set(key, contentDigest === undefined ? { ...outcome, decidedAt } : { ...outcome, decidedAt, contentDigest });
   }
 
   /** Call only after the batch's transaction committed. */

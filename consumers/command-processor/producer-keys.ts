@@ -45,10 +45,23 @@ export class PgProducerKeyRegistry implements ProducerKeyLookup {
 
   private listener: pg.Client | undefined;
 
-  /** Reloads whenever the registry announces a change; returns a function that stops listening. */
+  private running: Promise<void> | undefined;
+  private pending = false;
+  private reloads = 0;
+
+  /** How many times the registry was read (a flood of notifications must not multiply this). */
+  get reloadCount(): number {
+    return this.reloads;
+  }
+
+  /**
+   * Reloads whenever the registry announces a change. Anyone who can connect can NOTIFY the
+   * channel, so notifications are coalesced: at most one reload runs and one waits behind it,
+   * however many arrive; the payload is ignored (it carries nothing: see producers/key-registry.ts).
+   */
   async listen(connectionString: string, onError: (error: unknown) => void): Promise<void> {
     const client = new pg.Client({ connectionString });
-    client.on('notification', () => { this.reload().catch(onError); });
+    client.on('notification', () => this.requestReload(onError));
     client.on('error', onError);
     await client.connect();
     await client.query(`LISTEN ${PRODUCER_KEYS_CHANNEL}`);
@@ -60,7 +73,25 @@ export class PgProducerKeyRegistry implements ProducerKeyLookup {
     this.listener = undefined;
   }
 
+  /** A reload now, or, when one is running, exactly one more after it. */
+  requestReload(onError: (error: unknown) => void): void {
+    if (this.running !== undefined) {
+      this.pending = true;
+      return;
+    }
+    this.running = this.reload()
+      .catch(onError)
+      .finally(() => {
+        this.running = undefined;
+        if (this.pending) {
+          this.pending = false;
+          this.requestReload(onError);
+        }
+      });
+  }
+
   async reload(): Promise<void> {
+    this.reloads += 1;
     const { rows } = await this.pool.query<{ key_id: string; public_key: Buffer; tenants: string[] | null; can_create_tenants: boolean; revoked_at: Date | null }>(
       'SELECT key_id, public_key, tenants, can_create_tenants, revoked_at FROM registry.producer_keys',
     );

@@ -6,10 +6,11 @@ import type { TenantEvent } from '../../domain/tenant/state.ts';
 import { eventHash } from '../../domain/chain/event-hash.ts';
 import type { CommandResult, LogicalEvent } from '../../domain/logical.ts';
 import { REJECTION_CODES } from '../../domain/errors.ts';
-import { AUTHENTICATION_CODES } from './errors.ts';
+import { AUTHENTICATION_CODES, REMEMBERED_PROCESSOR_CODES } from './errors.ts';
 import { commandKey, type PartitionState } from './partition-state.ts';
 
-const DOMAIN_CODES: ReadonlySet<string> = new Set(REJECTION_CODES);
+/** Rejections remembered for the idempotency window: the domain's, and the processor's after authentication. */
+const REMEMBERED_CODES: ReadonlySet<string> = new Set([...REJECTION_CODES, ...REMEMBERED_PROCESSOR_CODES]);
 
 const TENANT_EVENT_TYPES: ReadonlySet<string> = new Set<TenantEvent['type']>(EVENT_TYPES);
 
@@ -56,16 +57,22 @@ function rememberOutcome(state: PartitionState, event: LogicalEvent, decidedAt: 
 }
 
 /**
- * Rejections are only known from results; accepted outcomes always come from the events. Only
- * the domain's decisions are remembered, as live processing does: refusals made before a command
- * was authenticated must never let a forger squat on a commandId.
+ * Rejections are only known from results; accepted outcomes always come from the events, and
+ * their results add the digest of the command they answered (apply results after the events).
+ * Only refusals made after authentication are remembered, as live processing does: refusals
+ * made before must never let a forger squat on a commandId.
  */
 export function applyStoredResult(state: PartitionState, result: CommandResult, outcomesSince = Number.NEGATIVE_INFINITY): void {
-  if (result.replayed || result.outcome !== 'rejected' || !result.code || !DOMAIN_CODES.has(result.code)) return;
+  if (result.replayed) return;
   const decidedAt = Date.parse(result.processedAt);
   if (decidedAt < outcomesSince) return;
   const key = commandKey(result.tenantId, result.commandId);
   const known = state.outcomes.get(key);
-  if (known?.outcome === 'accepted') return;
-  state.outcomes.set(key, { outcome: 'rejected', code: result.code, message: result.message ?? '', decidedAt });
+  if (result.outcome === 'accepted') {
+    if (known?.outcome === 'accepted' && known.contentDigest === undefined && result.contentDigest !== undefined) state.outcomes.set(key, { ...known, contentDigest: result.contentDigest });
+    return;
+  }
+  if (!result.code || !REMEMBERED_CODES.has(result.code) || known?.outcome === 'accepted') return;
+  const rejected = { outcome: 'rejected', code: result.code, message: result.message ?? '', decidedAt } as const;
+  state.outcomes.set(key, result.contentDigest === undefined ? rejected : { ...rejected, contentDigest: result.contentDigest });
 }

@@ -6,11 +6,13 @@
 import type pg from '../../adapters/postgres/pg.ts';
 import { isCanonicalUuid } from '../../domain/validation.ts';
 import { openPool } from '../../adapters/postgres/pool.ts';
-import { ProjectionError } from '../../projections/errors.ts';
 import { asRole, type Queryable, type TenancyRoles } from '../../adapters/postgres/roles.ts';
-import { sealedValue, type SealedValue, type SecretPurpose } from '../../projections/models/secrets.ts';
+import { sealedValue } from '../../domain/tenant/sealed-slot.ts';
+import type { SealedSecret } from '../../domain/tenant/types.ts';
+import { SecretsReaderError } from './errors.ts';
 
-export type { SealedValue, SecretPurpose } from '../../projections/models/secrets.ts';
+/** The domain of internal.secrets.purpose (its check constraint, migration 0013): what a secret is for. */
+export type SecretPurpose = 'provider-key' | 'source-credential';
 
 export interface SecretKey {
   readonly tenantId: string;
@@ -25,7 +27,7 @@ export interface SecretKey {
 export interface StoredSecret {
   readonly version: number;
   readonly format: 'v2' | 'legacy';
-  readonly sealed?: SealedValue;
+  readonly sealed?: SealedSecret;
   readonly legacy?: string;
 }
 
@@ -44,9 +46,9 @@ export function secretsReaderPool(databaseUrl: string, roles: Pick<TenancyRoles,
  * its source disconnected, its user or tenant erased). INVALID_OPTION for a malformed key.
  */
 export async function readSecret(pool: Queryable, key: SecretKey): Promise<StoredSecret | undefined> {
-  if (!isCanonicalUuid(key.tenantId)) throw new ProjectionError('INVALID_OPTION', 'readSecret: tenantId must be a lowercase canonical UUID');
+  if (!isCanonicalUuid(key.tenantId)) throw new SecretsReaderError('INVALID_OPTION', 'readSecret: tenantId must be a lowercase canonical UUID');
   if (key.purpose !== 'provider-key' && key.purpose !== 'source-credential')
-    throw new ProjectionError('INVALID_OPTION', 'readSecret: purpose must be "provider-key" or "source-credential"');
+    throw new SecretsReaderError('INVALID_OPTION', 'readSecret: purpose must be "provider-key" or "source-credential"');
   const { rows } = await pool.query<{ version: number; format: 'v2' | 'legacy'; sealed: Record<string, unknown> | null; legacy: string | null }>(
     `select version, format, sealed, legacy from internal.secrets
      where tenant_id = $1 and owner_id = $2 and purpose = $3 and subject = $4`,

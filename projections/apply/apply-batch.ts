@@ -87,7 +87,7 @@ async function applyInTransaction(deps: ApplyDeps, batch: BatchToApply): Promise
  */
 export async function advanceOverSkipped(deps: Omit<ApplyDeps, 'hooks'>, topic: string, partition: number, fromOffset: bigint, nextOffset: bigint): Promise<void> {
   await ProjectorTransaction.run(deps.pool, deps.roles, async (tx) => {
-    await tx.meta('select pg_advisory_xact_lock_shared(projection_meta.model_lock_key(m.name)) from unnest($1::text[]) m(name) order by 1',
+    await tx.meta('select pg_advisory_xact_lock_shared(projection_meta.model_lock_key(m.name)) from unnest($1::text[]) m(name) order by m.name',
       [deps.models.map((m) => m.name)]);
     const targets = await deps.selector(tx);
     if (targets.length === 0) return;

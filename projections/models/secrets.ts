@@ -5,22 +5,17 @@
 // has any privilege on it; its only reader is the `opener` role (docs/adr/0005-vault-read-models.md).
 // Stored from the event's allow-listed members only: {v, kid, kv, n, ct} or the legacy value.
 import { quoteIdent } from '../../adapters/postgres/roles.ts';
+import { sealedValue } from '../../domain/tenant/sealed-slot.ts';
 import type { ModelTarget, ProjectorTransaction } from '../writer/projector-transaction.ts';
 import {
   columns, eraseUser, integer, object, segmentsAtUserErasures, tenantsOf, text, withoutErasedTenants,
   type ProjectedEvent, type ReadModel,
 } from './model.ts';
 
-export type SecretPurpose = 'provider-key' | 'source-credential';
+// Also what chat-content.ts stores content slots with (the services reading the rows use it too).
+export { sealedValue };
 
-/** A sealed value v2 as events carry it (crypto/vault/sealed-value.ts). */
-export interface SealedValue {
-  readonly v: 2;
-  readonly kid: string;
-  readonly kv: number;
-  readonly n: string;
-  readonly ct: string;
-}
+export type SecretPurpose = 'provider-key' | 'source-credential';
 
 export interface SecretRef {
   tenantId: string;
@@ -38,14 +33,6 @@ export interface SecretRow extends SecretRef {
   legacy: string | null;
   updatedAt: string;
   lastSeq: number;
-}
-
-/** The sealed value in `slot`, its members only; undefined for anything else (a pending intake box). */
-export function sealedValue(slot: Readonly<Record<string, unknown>> | undefined): SealedValue | undefined {
-  if (slot === undefined || slot['v'] !== 2) return undefined;
-  const { kid, kv, n, ct } = slot;
-  if (typeof kid !== 'string' || typeof kv !== 'number' || !Number.isSafeInteger(kv) || typeof n !== 'string' || typeof ct !== 'string') return undefined;
-  return { v: 2, kid, kv, n, ct };
 }
 
 type Entry = { kind: 'row'; row: SecretRow } | { kind: 'delete'; ref: SecretRef };

@@ -12,8 +12,8 @@ import { AnchorerError } from '../../projections/anchors/errors.ts';
 import { AppReadError, ProjectionError } from '../../projections/errors.ts';
 import { ContentOpenError } from '../../consumers/chat-worker/content-opener.ts';
 import { ProviderAbortedError } from '../../consumers/chat-worker/provider.ts';
-import { ChatWorkerError } from '../../consumers/chat-worker/errors.ts';
-import { OpenerError } from '../../consumers/vault/errors.ts';
+import { ChatWorkerError, ProjectionLagError } from '../../consumers/chat-worker/errors.ts';
+import { OpenerError, SecretsReaderError } from '../../consumers/vault/errors.ts';
 import { IntakeRefused, ProcessorOptionError } from '../../consumers/command-processor/errors.ts';
 import { KeyStoreError } from '../../crypto/vault/store/errors.ts';
 import { VaultError } from '../../crypto/vault/errors.ts';
@@ -83,7 +83,9 @@ const SAMPLES: Record<string, { readonly error: Error; readonly name?: string; r
   ContentOpenError: { error: new ContentOpenError('does not open') },
   ProviderAbortedError: { error: new ProviderAbortedError() },
   ChatWorkerError: { error: new ChatWorkerError('NOT_A_TURN', 'not a turn', { cause: CAUSE }), withCause: true },
+  ProjectionLagError: { error: new ProjectionLagError() },
   OpenerError: { error: new OpenerError('SECRET_NOT_FOUND', 'none') },
+  SecretsReaderError: { error: new SecretsReaderError('INVALID_OPTION', 'bad tenant id') },
   IntakeRefused: { error: new IntakeRefused('SECRET_INTAKE_FAILED', 'refused') },
   ProcessorOptionError: { error: new ProcessorOptionError('brokers', 'empty') },
   KeyStoreError: { error: new KeyStoreError('UNWRAP_FAILED', 'no', { cause: CAUSE }), withCause: true },

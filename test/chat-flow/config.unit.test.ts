@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../deploy/config/errors.ts';
 import { DEFAULT_ANTHROPIC_BASE_URL, DEFAULT_CHAT_MODEL, loadChatConfig } from '../../deploy/config/chat.ts';
-import { deriveIndexKey, errorFields, indexKeyId } from '../../consumers/chat-worker/service.ts';
+import { deriveIndexKey, indexKeyId } from '../../consumers/chat-worker/index-key.ts';
+import { errorFields } from '../../consumers/chat-worker/logging.ts';
 import { generateKek } from '../../crypto/vault/key-wrap.ts';
 
 const DB = 'postgres://postgres:palisade@127.0.0.1:54329/palisade';

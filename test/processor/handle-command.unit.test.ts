@@ -57,22 +57,57 @@ describe('when the producer cannot be trusted', () => {
     ['unsigned', { secretKey: null }, 'SIGNATURE_MISSING'],
     ['signed by another key', { secretKey: generateSigningKeyPair().secretKey }, 'SIGNATURE_INVALID'],
     ['from an unknown key id', { keyId: 'nobody' }, 'UNKNOWN_PRODUCER_KEY'],
-    ['from a key scoped to other tenants', { keyId: 'scoped', secretKey: scopedPair.secretKey }, 'PRODUCER_KEY_NOT_ALLOWED'],
-  ])('refuses a command %s, records the refusal in the chain, and remembers no commandId', async (_name, overrides, code) => {
+  ])('refuses a command %s without touching the chain, logs it as a dead letter, and remembers no commandId', async (_name, overrides, code) => {
     const state = await withTenant();
     const spec = { ...addMember(tenant, 'alice', 'mallory', 'owner'), ...overrides };
     const { record: r, commandId } = commandRecord(spec);
     const out = await runBatch(state, [r]);
     expect(out.results[0]).toMatchObject({ outcome: 'rejected', code, commandId });
-    expect(out.events).toHaveLength(1);
-    expect(out.events[0]).toMatchObject({ type: 'CommandRejected', seq: 2, payload: { code, commandType: 'AddMember' } });
+    expect(out.events).toHaveLength(0);
+    expect(state.head(tenant).seq).toBe(1);
+    expect(out.deadLetters).toMatchObject([{ code: 'UNAUTHENTICATED', reason: code, originalValue: r.value }]);
     expect([...state.outcomes.keys()].some((k) => k.endsWith(commandId))).toBe(false);
   });
 
-  it('refuses a revoked key', async () => {
+  it('records a refusal from a live key scoped to other tenants in the target chain (an authorization decision), remembering no commandId', async () => {
+    const state = await withTenant();
+    const { record: r, commandId } = commandRecord({ ...addMember(tenant, 'alice', 'mallory', 'owner'), keyId: 'scoped', secretKey: scopedPair.secretKey });
+    const out = await runBatch(state, [r]);
+    expect(out.results[0]).toMatchObject({ outcome: 'rejected', code: 'PRODUCER_KEY_NOT_ALLOWED', commandId });
+    expect(out.events).toHaveLength(1);
+    expect(out.events[0]).toMatchObject({ type: 'CommandRejected', seq: 2, payload: { code: 'PRODUCER_KEY_NOT_ALLOWED', commandType: 'AddMember', producerKeyId: 'scoped' } });
+    expect(out.deadLetters).toHaveLength(0);
+    expect([...state.outcomes.keys()].some((k) => k.endsWith(commandId))).toBe(false);
+  });
+
+  it('refuses a revoked key without touching the chain', async () => {
     const state = await withTenant();
     const out = await runBatch(state, [commandRecord(addMember(tenant, 'alice', 'bob')).record], context(keysFor({ revoked: true })));
     expect(out.results[0]).toMatchObject({ code: 'PRODUCER_KEY_REVOKED' });
+    expect(out.events).toHaveLength(0);
+    expect(out.deadLetters).toMatchObject([{ code: 'UNAUTHENTICATED', reason: 'PRODUCER_KEY_REVOKED' }]);
+  });
+
+  it('grows no chain under a flood of 1,000 unsigned records carrying free text', async () => {
+    const state = await withTenant();
+    const urgent = `URGENT: owner approved wire transfer ${'x'.repeat(10_000)}`;
+    const flood = Array.from({ length: 1_000 }, (_, i) => commandRecord({
+      ...addMember(tenant, 'alice', `mallory-${i}`, 'owner'), secretKey: null, keyId: i % 2 === 0 ? 'nobody' : 'gateway',
+      actor: { kind: 'user', id: urgent },
+    }).record);
+    const out = await runBatch(state, flood);
+    expect(out.events).toHaveLength(0);
+    expect(state.head(tenant).seq).toBe(1);
+    expect(out.results.every((r) => r.outcome === 'rejected')).toBe(true);
+    expect(JSON.stringify(out.results)).not.toContain('URGENT');
+  });
+
+  it('puts no unvalidated actor id into the chain, even from a live key (command types are bound by the Avro schemas)', async () => {
+    const state = await withTenant();
+    const badActor = commandRecord({ ...addMember(tenant, 'alice', 'mallory', 'owner'), keyId: 'scoped', secretKey: scopedPair.secretKey, actor: { kind: 'user', id: 'URGENT: owner approved wire transfer' } });
+    const out = await runBatch(state, [badActor.record]);
+    expect(out.results[0]).toMatchObject({ code: 'PRODUCER_KEY_NOT_ALLOWED' });
+    expect(out.events).toHaveLength(0);
   });
 
   it('refuses CreateTenant from a key without tenant creation rights', async () => {
@@ -113,6 +148,41 @@ describe('when a commandId repeats', () => {
     expect(out.results[0]).toMatchObject({ outcome: 'accepted', replayed: false, tenantId: b });
   });
 
+  it('refuses a reused commandId with other content (IDEMPOTENCY_CONFLICT), not "accepted, replayed", and keeps the first answer', async () => {
+    const tenant = tenantOnPartition(0);
+    const state = new PartitionState();
+    await runBatch(state, [commandRecord(create(tenant)).record]);
+    const first = commandRecord(addMember(tenant, 'alice', 'bob'));
+    expect((await runBatch(state, [first.record])).results[0]).toMatchObject({ outcome: 'accepted', replayed: false });
+    const other = await runBatch(state, [commandRecord({ ...addMember(tenant, 'alice', 'mallory', 'owner'), commandId: first.commandId }).record]);
+    expect(other.results[0]).toMatchObject({ outcome: 'rejected', code: 'IDEMPOTENCY_CONFLICT', replayed: false });
+    expect(other.events).toHaveLength(0);
+    expect((await runBatch(state, [record(first.record.value, tenant)])).results[0]).toMatchObject({ outcome: 'accepted', replayed: true });
+  });
+
+  it('replays a retry that was re-issued (new issuedAt, so new bytes and signature) with the same content', async () => {
+    const tenant = tenantOnPartition(0);
+    const state = new PartitionState();
+    await runBatch(state, [commandRecord(create(tenant)).record]);
+    const first = commandRecord(addMember(tenant, 'alice', 'bob'));
+    await runBatch(state, [first.record]);
+    const retry = commandRecord({ ...addMember(tenant, 'alice', 'bob'), commandId: first.commandId, issuedAt: new Date(NOW.getTime() + 1_000).toISOString() });
+    expect(retry.record.value!.equals(first.record.value!)).toBe(false);
+    expect((await runBatch(state, [retry.record])).results[0]).toMatchObject({ outcome: 'accepted', replayed: true });
+  });
+
+  it('tells a conflicting reuse apart after a rebuild from the log, too', async () => {
+    const tenant = tenantOnPartition(0);
+    const live = new PartitionState();
+    const first = commandRecord(addMember(tenant, 'alice', 'bob'));
+    const out = await runBatch(live, [commandRecord(create(tenant)).record, first.record]);
+    const rebuilt = new PartitionState();
+    for (const e of out.events) applyStoredEvent(rebuilt, e, e.hash);
+    for (const r of out.results) applyStoredResult(rebuilt, r);
+    const reuse = await runBatch(rebuilt, [commandRecord({ ...addMember(tenant, 'alice', 'mallory', 'owner'), commandId: first.commandId }).record]);
+    expect(reuse.results[0]).toMatchObject({ code: 'IDEMPOTENCY_CONFLICT' });
+  });
+
   it('replays a domain rejection with its original code', async () => {
     const tenant = tenantOnPartition(0);
     const state = new PartitionState();
@@ -132,6 +202,20 @@ describe('when a command is outside the replay window', () => {
   it('refuses one issued too far in the future (CLOCK_SKEW)', async () => {
     const future = new Date(NOW.getTime() + 3600_000).toISOString();
     expect((await runBatch(new PartitionState(), [commandRecord({ ...create(tenant), issuedAt: future }).record])).results[0]).toMatchObject({ code: 'CLOCK_SKEW' });
+  });
+  it('keeps refusing a CLOCK_SKEW record replayed once the clock has caught up, also after a rebuild', async () => {
+    const future = new Date(NOW.getTime() + 3600_000);
+    const state = new PartitionState();
+    const skewed = commandRecord({ ...create(tenant), issuedAt: future.toISOString() });
+    const first = await runBatch(state, [skewed.record]);
+    expect(first.results[0]).toMatchObject({ code: 'CLOCK_SKEW' });
+    const later = { ...context(), now: () => new Date(future.getTime() + 60_000) };
+    const replay = await runBatch(state, [record(skewed.record.value, tenant)], later);
+    expect(replay.results[0]).toMatchObject({ outcome: 'rejected', code: 'CLOCK_SKEW', replayed: true });
+    expect(replay.events).toHaveLength(0);
+    const rebuilt = new PartitionState();
+    for (const r of first.results) applyStoredResult(rebuilt, r);
+    expect((await runBatch(rebuilt, [record(skewed.record.value, tenant)], later)).results[0]).toMatchObject({ code: 'CLOCK_SKEW', replayed: true });
   });
 });
 

@@ -30,7 +30,7 @@ function roundtripFor(schema: string): Roundtrip {
         decode: (bytes) => codec.decodeCommand(bytes),
       };
     case 'CommandResult':
-      return { encode: (logical) => codec.encodeResult(logical as unknown as CommandResult), decode: (bytes) => codec.decodeResult(bytes) };
+      return { encode: (logical) => codec.encodeResult(logical as unknown as CommandResult, version), decode: (bytes) => codec.decodeResult(bytes) };
     case 'DeadLetter':
       return {
         encode: (logical) => codec.encodeDeadLetter(withBuffers(logical, ['originalKey', 'originalValue']) as unknown as DeadLetter),

@@ -7,7 +7,7 @@ import { codeThrownBy } from '../fixtures/errors.ts';
 import { AVRO_FIXTURES_DIR } from '../fixtures/vectors.ts';
 
 const PUBLISHED = [
-  'envelope/CommandEnvelope.v1', 'envelope/EventEnvelope.v1', 'envelope/CommandResult.v1', 'envelope/DeadLetter.v1',
+  'envelope/CommandEnvelope.v1', 'envelope/EventEnvelope.v1', 'envelope/CommandResult.v1', 'envelope/CommandResult.v2', 'envelope/DeadLetter.v1',
   'commands/CreateTenant.v1', 'commands/AddMember.v1', 'commands/ChangeRole.v1', 'commands/RemoveMember.v1', 'commands/DeleteTenant.v1',
   'events/TenantCreated.v1', 'events/MemberAdded.v1', 'events/MemberRoleChanged.v1', 'events/MemberRemoved.v1',
   'events/TenantDeleted.v1', 'events/CommandRejected.v1',

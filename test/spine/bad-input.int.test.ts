@@ -106,11 +106,26 @@ it.each([
     return encodeCommand({ ...c, payload: { ...c.payload, role: 'owner' }, signature });
   }, 'SIGNATURE_INVALID'],
   ['a command signed by an unregistered key', (c: LogicalCommand) => signed(c, generateSigningKeyPair().secretKey), 'SIGNATURE_INVALID'],
-])('refuses %s', async (_name, build, code) => {
+])('refuses %s without growing the chain, logging it as UNAUTHENTICATED', async (_name, build, code) => {
+  const before = (await verifyTenant(spine.kafka, spine.topics.events, tenant)).events;
   const command = logical();
   const pending = client.result(command.commandId, 30_000);
-  await raw(build(command));
+  const bytes = build(command);
+  await raw(bytes);
   expect(await pending).toMatchObject({ outcome: 'rejected', code });
+  expect(await waitForDeadLetter((d) => d.code === 'UNAUTHENTICATED' && d.originalValue?.equals(bytes) === true)).toMatchObject({ reason: code });
+  expect((await verifyTenant(spine.kafka, spine.topics.events, tenant)).events).toBe(before);
+});
+
+it('refuses a commandId reused for other content with IDEMPOTENCY_CONFLICT', async () => {
+  const command = logical({ payload: { userId: `u-${randomUUID().slice(0, 8)}`, email: 'reuse@acme.example', role: 'member' } });
+  const first = client.result(command.commandId, 30_000);
+  await raw(signed(command));
+  expect(await first).toMatchObject({ outcome: 'accepted' });
+  const other = logical({ commandId: command.commandId });
+  const second = client.result(command.commandId, 30_000);
+  await raw(signed(other));
+  expect(await second).toMatchObject({ outcome: 'rejected', code: 'IDEMPOTENCY_CONFLICT', replayed: false });
 });
 
 it('answers a replayed commandId with the original result', async () => {
