@@ -18,7 +18,13 @@ import { generateSigningKeyPair } from '../crypto/ed25519.ts';
 import { readSigningKeyFile, writeSigningKeyFile } from '../crypto/key-file.ts';
 import { zero } from '../crypto/secure-memory.ts';
 import { openPool } from '../adapters/postgres/pool.ts';
-import { listProducerKeys, registerProducerKey } from '../producers/key-registry.ts';
+import { grantProducerKeyCapabilities, listProducerKeys, registerProducerKey } from '../producers/key-registry.ts';
+import { SERVICE_COMMAND_TYPES } from '../domain/tenant/service-commands.ts';
+
+/** The chat worker's key speaks only as a service, and sends replies and re-seals only. */
+const CHAT_WORKER_GRANT = {
+  tenants: null, canCreateTenants: false, actorKinds: ['service'], commandTypes: SERVICE_COMMAND_TYPES, description: 'chat worker (local stack)',
+} as const;
 import { destroyKek } from '../crypto/vault/key-wrap.ts';
 
 export interface Service {
@@ -75,9 +81,14 @@ export async function chatWorkerProducerKey(chat: ChatConfig, databaseUrl: strin
     if (source.kind === 'dev-file') {
       const pool = openPool({ connectionString: databaseUrl, max: 1 });
       try {
-        if (!(await listProducerKeys(pool)).some((k) => k.keyId === key.keyId)) {
-          await registerProducerKey(pool, { keyId: key.keyId, publicKey: key.publicKey, tenants: null, canCreateTenants: false, description: 'chat worker (local stack)' });
+        const registered = (await listProducerKeys(pool)).find((k) => k.keyId === key.keyId);
+        if (registered === undefined) {
+          await registerProducerKey(pool, { keyId: key.keyId, publicKey: key.publicKey, ...CHAT_WORKER_GRANT });
           log.info({ keyId: key.keyId }, 'registered the local chat worker producer key');
+        } else if (!registered.actorKinds.includes('service') || registered.commandTypes === null) {
+          // Registered before keys had capabilities (migration 0020 left it user-only).
+          await grantProducerKeyCapabilities(pool, key.keyId, CHAT_WORKER_GRANT);
+          log.info({ keyId: key.keyId }, 'granted the local chat worker producer key its service commands');
         }
       } finally {
         await pool.end();
@@ -89,7 +100,7 @@ export async function chatWorkerProducerKey(chat: ChatConfig, databaseUrl: strin
   const pair = generateSigningKeyPair();
   const pool = openPool({ connectionString: databaseUrl, max: 1 });
   try {
-    await registerProducerKey(pool, { keyId, publicKey: pair.publicKey, tenants: null, canCreateTenants: false, description: 'chat worker (local stack)' });
+    await registerProducerKey(pool, { keyId, publicKey: pair.publicKey, ...CHAT_WORKER_GRANT });
   } finally {
     await pool.end();
   }

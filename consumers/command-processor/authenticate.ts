@@ -3,6 +3,7 @@
 import { commandSigningBytes } from '../../crypto/command-signing.ts';
 import { verify } from '../../crypto/ed25519.ts';
 import type { SignedCommand } from '../../domain/logical.ts';
+import { SERVICE_COMMAND_TYPES } from '../../domain/tenant/service-commands.ts';
 import { ProcessorCode } from './errors.ts';
 import type { ProducerKeyLookup } from './producer-keys.ts';
 
@@ -17,8 +18,13 @@ export function authenticate(command: SignedCommand, keys: ProducerKeyLookup): A
   if (key.revoked) return refuse(ProcessorCode.PRODUCER_KEY_REVOKED, `producer key '${key.keyId}' is revoked`);
   if (key.tenants && !key.tenants.has(command.tenantId)) return refuse(ProcessorCode.PRODUCER_KEY_NOT_ALLOWED, `producer key '${key.keyId}' may not act for this tenant`);
   if (command.type === 'CreateTenant' && !key.canCreateTenants) return refuse(ProcessorCode.PRODUCER_KEY_NOT_ALLOWED, `producer key '${key.keyId}' may not create tenants`);
+  if (!key.actorKinds.has(command.actor.kind)) return refuse(ProcessorCode.PRODUCER_KEY_NOT_ALLOWED, `producer key '${key.keyId}' may not speak for a ${command.actor.kind === 'user' ? 'user' : 'service or system'} actor`);
+  const allowedType = key.commandTypes === null ? !SERVICE_TYPES.has(command.type) : key.commandTypes.has(command.type);
+  if (!allowedType) return refuse(ProcessorCode.PRODUCER_KEY_NOT_ALLOWED, `producer key '${key.keyId}' may not send ${command.type}`);
   return { ok: true };
 }
+
+const SERVICE_TYPES: ReadonlySet<string> = new Set(SERVICE_COMMAND_TYPES);
 
 function refuse(code: ProcessorCode, message: string): Authentication {
   return { ok: false, code, message };

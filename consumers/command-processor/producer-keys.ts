@@ -11,6 +11,10 @@ export interface ProducerKey {
   /** null: every tenant. */
   readonly tenants: ReadonlySet<string> | null;
   readonly canCreateTenants: boolean;
+  /** The actor kinds this key's commands may claim ('user', 'service'). */
+  readonly actorKinds: ReadonlySet<string>;
+  /** The only command types this key may send; null: every user command, never a service command. */
+  readonly commandTypes: ReadonlySet<string> | null;
   readonly revoked: boolean;
 }
 
@@ -92,14 +96,16 @@ export class PgProducerKeyRegistry implements ProducerKeyLookup {
 
   async reload(): Promise<void> {
     this.reloads += 1;
-    const { rows } = await this.pool.query<{ key_id: string; public_key: Buffer; tenants: string[] | null; can_create_tenants: boolean; revoked_at: Date | null }>(
-      'SELECT key_id, public_key, tenants, can_create_tenants, revoked_at FROM registry.producer_keys',
+    const { rows } = await this.pool.query<{ key_id: string; public_key: Buffer; tenants: string[] | null; can_create_tenants: boolean; actor_kinds: string[]; command_types: string[] | null; revoked_at: Date | null }>(
+      'SELECT key_id, public_key, tenants, can_create_tenants, actor_kinds, command_types, revoked_at FROM registry.producer_keys',
     );
     this.keys = new Map(rows.map((r) => [r.key_id, {
       keyId: r.key_id,
       publicKey: r.public_key,
       tenants: r.tenants ? new Set(r.tenants) : null,
       canCreateTenants: r.can_create_tenants,
+      actorKinds: new Set(r.actor_kinds),
+      commandTypes: r.command_types ? new Set(r.command_types) : null,
       revoked: r.revoked_at !== null,
     }]));
     this.loadedAt = Date.now();

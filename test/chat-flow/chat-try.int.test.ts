@@ -17,7 +17,7 @@ beforeAll(async () => {
   f = await VaultFlow.create({ partitions: 3 });
   server = await FakeAnthropic.start();
   const identity = await newIdentity('chattry');
-  await f.spine.registerKey(identity, { tenants: null, canCreateTenants: false });
+  await f.spine.registerServiceKey(identity);
   worker = new ChatWorker({
     brokers: f.spine.brokers,
     topics: { events: f.spine.topics.events, commands: f.spine.topics.commands, results: f.spine.topics.results },

@@ -163,7 +163,7 @@ beforeAll(async () => {
   f = await VaultFlow.create({ partitions: 3 });
   server = await FakeAnthropic.start();
   identity = await newIdentity('chatw');
-  await f.spine.registerKey(identity, { tenants: null, canCreateTenants: false });
+  await f.spine.registerServiceKey(identity);
 
   for (const [tenantId, count] of [[T1, 3], [T2, 3]] as const) for (let i = 0; i < count; i++) users.push(newUser(tenantId, `${tenantId === T1 ? 'ac' : 'gx'}u${i}`));
   failureUsers.noKey = newUser(T1, 'nokey', false);

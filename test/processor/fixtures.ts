@@ -10,16 +10,21 @@ import type { InRecord } from '../../adapters/kafka/messages.ts';
 import { StaticProducerKeys, type ProducerKey } from '../../consumers/command-processor/producer-keys.ts';
 import { handleCommandRecord, type BatchOutputs, type CommandContext } from '../../consumers/command-processor/handle-command.ts';
 import type { PartitionState } from '../../consumers/command-processor/partition-state.ts';
+import { SERVICE_COMMAND_TYPES } from '../../domain/tenant/service-commands.ts';
 
 export const PARTITIONS = 3;
 export const NOW = new Date('2026-11-23T10:00:00.000Z');
 export const gatewayPair = generateSigningKeyPair();
 export const scopedPair = generateSigningKeyPair();
+/** A service key: may claim service actors and send the service commands only. */
+export const servicePair = generateSigningKeyPair();
+const USER_ONLY: ReadonlySet<string> = new Set(['user']);
 
 export function keysFor(extra: Partial<ProducerKey> = {}, scopedTenants: string[] = []): StaticProducerKeys {
   return new StaticProducerKeys([
-    { keyId: 'gateway', publicKey: gatewayPair.publicKey, tenants: null, canCreateTenants: true, revoked: false, ...extra },
-    { keyId: 'scoped', publicKey: scopedPair.publicKey, tenants: new Set(scopedTenants), canCreateTenants: false, revoked: false },
+    { keyId: 'gateway', publicKey: gatewayPair.publicKey, tenants: null, canCreateTenants: true, actorKinds: USER_ONLY, commandTypes: null, revoked: false, ...extra },
+    { keyId: 'scoped', publicKey: scopedPair.publicKey, tenants: new Set(scopedTenants), canCreateTenants: false, actorKinds: USER_ONLY, commandTypes: null, revoked: false },
+    { keyId: 'service', publicKey: servicePair.publicKey, tenants: null, canCreateTenants: false, actorKinds: new Set(['service']), commandTypes: new Set(SERVICE_COMMAND_TYPES), revoked: false },
   ]);
 }
 

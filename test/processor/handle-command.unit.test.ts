@@ -5,7 +5,7 @@ import { PartitionState } from '../../consumers/command-processor/partition-stat
 import { applyStoredEvent, applyStoredResult } from '../../consumers/command-processor/rebuild.ts';
 import { verifyChain } from '../../domain/chain/chain-verifier.ts';
 import { generateSigningKeyPair } from '../../crypto/ed25519.ts';
-import { addMember, commandBytes, commandRecord, context, create, keysFor, NOW, record, runBatch, scopedPair, tenantOnPartition } from './fixtures.ts';
+import { addMember, commandBytes, commandRecord, context, create, keysFor, NOW, record, runBatch, scopedPair, servicePair, tenantOnPartition } from './fixtures.ts';
 
 
 describe('when commands for a tenant arrive in one batch', () => {
@@ -108,6 +108,34 @@ describe('when the producer cannot be trusted', () => {
     const out = await runBatch(state, [badActor.record]);
     expect(out.results[0]).toMatchObject({ code: 'PRODUCER_KEY_NOT_ALLOWED' });
     expect(out.events).toHaveLength(0);
+  });
+
+  describe('keys have capabilities (actor kinds and command types)', () => {
+    const reply = (actor: { kind: 'user' | 'service'; id: string }) => ({
+      tenantId: tenant, type: 'RecordAssistantReply', actor,
+      payload: { conversationId: '7d3f0e1a-5b6c-4d7e-8f90-a1b2c3d4e5f6', userId: 'alice', replyTo: '8e4f1f2b-6c7d-4e8f-9a01-b2c3d4e5f6a7', failure: 'TIMEOUT' },
+    });
+    const service = { keyId: 'service', secretKey: servicePair.secretKey };
+
+    it.each([
+      ['a user key injecting an assistant reply as a service', reply({ kind: 'service', id: 'chat-worker' }), {}],
+      ['a user key sending a service command as a user', reply({ kind: 'user', id: 'alice' }), {}],
+      ['a user key claiming a service actor for a user command', { ...addMember(tenant, 'alice', 'mallory'), actor: { kind: 'service' as const, id: 'gateway' } }, {}],
+      ['a service key sending a user command', { ...addMember(tenant, 'alice', 'mallory', 'owner'), actor: { kind: 'service' as const, id: 'chat-worker' } }, service],
+      ['a service key claiming a user actor', reply({ kind: 'user', id: 'alice' }), service],
+    ])('refuses %s (PRODUCER_KEY_NOT_ALLOWED), appending no reply', async (_name, spec, key) => {
+      const state = await withTenant();
+      const out = await runBatch(state, [commandRecord({ ...spec, ...key }).record]);
+      expect(out.results[0]).toMatchObject({ outcome: 'rejected', code: 'PRODUCER_KEY_NOT_ALLOWED' });
+      expect(out.events.filter((e) => e.type !== 'CommandRejected')).toHaveLength(0);
+    });
+
+    it('lets the service key send its service command through authentication to the domain', async () => {
+      const state = await withTenant();
+      const out = await runBatch(state, [commandRecord({ ...reply({ kind: 'service', id: 'chat-worker' }), ...service }).record]);
+      expect(out.results[0]!.code).not.toBe('PRODUCER_KEY_NOT_ALLOWED');
+      expect(out.results[0]!.code).toBe('CONVERSATION_NOT_FOUND');
+    });
   });
 
   it('refuses CreateTenant from a key without tenant creation rights', async () => {

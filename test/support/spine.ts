@@ -10,7 +10,8 @@ import type { Kafka } from 'kafkajs';
 import { createKafka } from '../../adapters/kafka/client.ts';
 import type { TopicNames } from '../../adapters/kafka/topics.ts';
 import { generateSigningKeyPair } from '../../crypto/ed25519.ts';
-import { registerProducerKey } from '../../producers/key-registry.ts';
+import { registerProducerKey, type ProducerKeyGrant } from '../../producers/key-registry.ts';
+import { SERVICE_COMMAND_TYPES } from '../../domain/tenant/service-commands.ts';
 import { PalisadeClient, type CommandInput } from '../../producers/client.ts';
 import { CommandProcessor } from '../../consumers/command-processor/processor.ts';
 import { PROCESSOR_DEFAULTS, type ProcessorLogger, type ProcessorOptions } from '../../consumers/command-processor/options.ts';
@@ -61,7 +62,12 @@ export class TestSpine {
     return spine;
   }
 
-  async registerKey(identity: ProducerIdentity, grant: { tenants: string[] | null; canCreateTenants: boolean }): Promise<void> {
+  /** A service key for every tenant: service actors, service commands only (the chat worker's grant). */
+  async registerServiceKey(identity: ProducerIdentity): Promise<void> {
+    await this.registerKey(identity, { tenants: null, canCreateTenants: false, actorKinds: ['service'], commandTypes: SERVICE_COMMAND_TYPES });
+  }
+
+  async registerKey(identity: ProducerIdentity, grant: Pick<ProducerKeyGrant, 'tenants' | 'canCreateTenants' | 'actorKinds' | 'commandTypes'>): Promise<void> {
     await registerProducerKey(this.pool, { keyId: identity.keyId, publicKey: identity.publicKey, description: 'test', ...grant });
   }
 

@@ -105,7 +105,7 @@ describe('opening a legacy value re-seals it, exactly once', () => {
 
   it('two openers racing on the same source credential from separate clients: both get the plaintext, ONE event', async () => {
     const ref = sourceRef(T, alice, S1);
-    const [c1, c2] = await Promise.all([f.spine.client(), f.spine.client()]);
+    const [c1, c2] = await Promise.all([f.serviceClient(), f.serviceClient()]);
     const gate = barrier(2);
     const outcomes: CommandResult[] = [];
     const racer = (client: typeof c1) => f.opener({
@@ -135,7 +135,7 @@ describe('opening a legacy value re-seals it, exactly once', () => {
 
   it('four openers on two clients racing on a provider key, unsynchronized: ONE event', async () => {
     const ref = keyRef(T, bob, 'openai');
-    const [c1, c2] = await Promise.all([f.spine.client(), f.spine.client()]);
+    const [c1, c2] = await Promise.all([f.serviceClient(), f.serviceClient()]);
     const openers = [c1, c2, c1, c2].map((client) => f.opener({ legacySecret: LEGACY_SECRET, client }));
     expect(await Promise.all(openers.map((o) => f.open(o, ref)))).toEqual([bobKey, bobKey, bobKey, bobKey]);
     const events = (await reseals(T)).filter((e) => e.payload['userId'] === bob);

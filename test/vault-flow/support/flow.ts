@@ -27,7 +27,7 @@ import { decodeCommand } from '../../../schemas/codec.ts';
 import type { CommandResult, JsonObject, LogicalEvent, SignedCommand } from '../../../domain/logical.ts';
 import type { Kek } from '../../../crypto/vault/key-wrap.ts';
 import { ReadModelSpine } from '../../projections/support/read-models.ts';
-import { userActor } from '../../support/spine.ts';
+import { newIdentity, userActor } from '../../support/spine.ts';
 
 export const RESEALER = { kind: 'service', id: 'vault-opener' } as const;
 /** The old system's secret (PALISADE_LEGACY_SECRET) in these tests. */
@@ -108,6 +108,15 @@ export class VaultFlow {
   readonly rm: ReadModelSpine;
   readonly log: RecordingLog;
   readonly client: PalisadeClient;
+  private static readonly resealers = new WeakMap<ReadModelSpine, Awaited<ReturnType<typeof newIdentity>>>();
+
+  /** Another client signing with the service key re-seals go through (for racing openers). */
+  async serviceClient(): Promise<PalisadeClient> {
+    return this.rm.spine.client(VaultFlow.resealers.get(this.rm)!);
+  }
+
+  /** Signs with a service key (service actors, service commands only): what re-seals go through. */
+  readonly resealClient: PalisadeClient;
   /** The key store on the spine's database under the spine's master key (no cache: destroys show at once). */
   readonly store: KeyStore;
   readonly intakePublicKey: Buffer;
@@ -120,11 +129,12 @@ export class VaultFlow {
   processor: CommandProcessor;
   private readonly pools: pg.Pool[] = [];
 
-  private constructor(rm: ReadModelSpine, log: RecordingLog, processor: CommandProcessor, client: PalisadeClient, store: KeyStore, storePool: pg.Pool, intake: Buffer, reader: pg.Pool) {
+  private constructor(rm: ReadModelSpine, log: RecordingLog, processor: CommandProcessor, client: PalisadeClient, resealClient: PalisadeClient, store: KeyStore, storePool: pg.Pool, intake: Buffer, reader: pg.Pool) {
     this.rm = rm;
     this.log = log;
     this.processor = processor;
     this.client = client;
+    this.resealClient = resealClient;
     this.store = store;
     this.intakePublicKey = intake;
     this.reader = reader;
@@ -138,12 +148,17 @@ export class VaultFlow {
       const processor = await rm.spine.startProcessor({}, log);
       await rm.startProjector({}, log);
       const client = await rm.spine.client();
+      // Legacy values are re-sealed by a service (the chat worker's grant), never a user key.
+      const resealer = await newIdentity('resealer');
+      await rm.spine.registerServiceKey(resealer);
+      const resealClient = await rm.spine.client(resealer);
+      VaultFlow.resealers.set(rm, resealer);
       const storePool = openPool({ connectionString: rm.url, max: 3 });
       const store = new KeyStore(storePool, rm.spine.masterKey, { cache: false });
       // The processor created the intake key at start; producers seal to its public half.
       const intake = await store.intakePublicKey();
       const reader = secretsReaderPool(rm.url, rm.roles, 3);
-      return new VaultFlow(rm, log, processor, client, store, storePool, intake, reader);
+      return new VaultFlow(rm, log, processor, client, resealClient, store, storePool, intake, reader);
     } catch (error) {
       await rm.close().catch(() => undefined);
       throw error;
@@ -259,7 +274,7 @@ export class VaultFlow {
   opener(options: OpenerOptions = {}): SecretOpener {
     const kek = options.kek ?? this.spine.masterKey;
     const store = kek === this.spine.masterKey ? this.store : this.keyStore(kek);
-    const client = options.client ?? this.client;
+    const client = options.client ?? this.resealClient;
     const deps: OpenerDeps = {
       kek,
       read: options.read ?? (async (ref) => readSecret(this.reader, keyOf(ref))),
