@@ -18,10 +18,10 @@ import { chatReplyBinding } from '../domain/tenant/chat-secrets.ts';
 import { KeyStore } from '../crypto/vault/store/key-store.ts';
 import { openPool } from '../adapters/postgres/pool.ts';
 import { chatTurnPayload, startConversationPayload } from '../producers/chat.ts';
-import { PalisadeClient } from '../producers/client.ts';
+import { PalisadeClient, type CommandInput } from '../producers/client.ts';
 import { registerProducerKey, revokeProducerKey } from '../producers/key-registry.ts';
 import { storeProviderKeyPayload } from '../producers/secrets.ts';
-import type { CommandResult, JsonObject, LogicalEvent } from '../domain/logical.ts';
+import type { CommandResult, LogicalEvent } from '../domain/logical.ts';
 import type { Kek } from '../crypto/vault/key-wrap.ts';
 
 export interface ChatTryDeps {
@@ -53,19 +53,20 @@ export async function tryChatTurn(deps: ChatTryDeps, input: { readonly apiKey: s
     const intake = await store.intakePublicKey();
     const conversationId = randomUUID();
     const messageId = randomUUID();
-    const send = async (step: string, type: string, payload: JsonObject): Promise<CommandResult> => {
-      const result = await client!.send({ tenantId, type, actor: { kind: 'user', id: USER }, payload });
+    const actor = { kind: 'user', id: USER } as const;
+    const send = async (step: string, command: CommandInput): Promise<CommandResult> => {
+      const result = await client!.send(command);
       deps.say(`${result.outcome === 'accepted' ? '✓' : '✗'} ${step}: ${result.outcome === 'accepted' ? `seq ${result.firstSeq}` : `${result.code} (${result.message})`}`);
       return result;
     };
-    const steps: Array<[string, string, JsonObject]> = [
-      [`create tenant ${tenantId} owned by "${USER}"`, 'CreateTenant', { name: 'Chat try', owner: { userId: USER, email: 'you@example.com' } }],
-      ['store your Anthropic key (sealed to the intake key, then under your data key)', 'StoreProviderKey', storeProviderKeyPayload({ tenantId, userId: USER, provider: 'anthropic', apiKey: input.apiKey }, intake)],
-      ['start a conversation', 'StartConversation', startConversationPayload({ conversationId })],
-      ['send your message', 'ChatTurn', chatTurnPayload({ tenantId, userId: USER, conversationId, messageId, text: input.message }, intake)],
+    const steps: Array<[string, CommandInput]> = [
+      [`create tenant ${tenantId} owned by "${USER}"`, { tenantId, actor, type: 'CreateTenant', payload: { name: 'Chat try', owner: { userId: USER, email: 'you@example.com' } } }],
+      ['store your Anthropic key (sealed to the intake key, then under your data key)', { tenantId, actor, type: 'StoreProviderKey', payload: storeProviderKeyPayload({ tenantId, userId: USER, provider: 'anthropic', apiKey: input.apiKey }, intake) }],
+      ['start a conversation', { tenantId, actor, type: 'StartConversation', payload: startConversationPayload({ conversationId }) }],
+      ['send your message', { tenantId, actor, type: 'ChatTurn', payload: chatTurnPayload({ tenantId, userId: USER, conversationId, messageId, text: input.message }, intake) }],
     ];
-    for (const [step, type, payload] of steps) {
-      const result = await send(step, type, payload);
+    for (const [step, command] of steps) {
+      const result = await send(step, command);
       if (result.outcome !== 'accepted') return { ok: false, tenantId, reason: result.code ?? 'REJECTED' };
     }
     deps.say('… waiting for the chat worker (is `npm start` running?)');

@@ -4,10 +4,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { KafkaClient as Kafka } from '../adapters/kafka/client.ts';
 import { generateSigningKeyPair } from '../crypto/ed25519.ts';
-import { PalisadeClient, type CommandInput } from '../producers/client.ts';
+import { PalisadeClient } from '../producers/client.ts';
 import { registerProducerKey, revokeProducerKey } from '../producers/key-registry.ts';
 import { verifyTenant } from '../audit/verify-tenant.ts';
 import type { CommandResult } from '../domain/logical.ts';
+import type { TenantCommandData, TenantCommandType } from '../domain/tenant/index.ts';
 import type { TopicNames } from '../adapters/kafka/topics.ts';
 import { openPool } from '../adapters/postgres/pool.ts';
 
@@ -48,8 +49,8 @@ export async function runDemoScenario(deps: DemoDeps): Promise<{ ok: boolean }> 
       return c;
     };
     const gw = await connect(gatewayId, gateway.secretKey);
-    const send = (c: PalisadeClient, tenantId: string, type: string, actorId: string, payload: CommandInput['payload']) =>
-      c.send({ tenantId, type, actor: { kind: 'user', id: actorId }, payload });
+    const send = <T extends TenantCommandType>(c: PalisadeClient, tenantId: string, type: T, actorId: string, payload: TenantCommandData<T>) =>
+      c.send<T>({ tenantId, type, actor: { kind: 'user', id: actorId }, payload });
 
     say(`2. Create tenants Acme (${acme}) and Globex (${globex}).`);
     expect('Alice creates Acme', await send(gw, acme, 'CreateTenant', 'alice', { name: 'Acme', owner: { userId: 'alice', email: 'alice@acme.example' } }), 'accepted');

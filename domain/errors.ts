@@ -88,3 +88,15 @@ export function isAuthorizationCode(code: RejectionCode): boolean {
 export function rejection(code: RejectionCode, message: string): Rejection {
   return { code, message, authorization: isAuthorizationCode(code) };
 }
+
+/**
+ * Why a stored event could not be read as a tenant event (domain/tenant/decode-event.ts). Not a
+ * rejection: no command is refused. An event of a type the reader does not know is for the reader
+ * to pass over or not; a malformed payload was not written by these rules, and readers fail closed.
+ */
+export const EventDecodeCode = {
+  UNKNOWN_EVENT_TYPE: 'UNKNOWN_EVENT_TYPE',
+  MALFORMED_PAYLOAD: 'MALFORMED_PAYLOAD',
+} as const;
+
+export type EventDecodeCode = (typeof EventDecodeCode)[keyof typeof EventDecodeCode];

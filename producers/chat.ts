@@ -5,10 +5,15 @@
 // captured box opens for no other message, reply, memory or user. Content over its limit is
 // refused here, before sealing (the processor would refuse it with MESSAGE_TOO_LONG).
 import { MAX_MEMORY_BYTES, MAX_MESSAGE_BYTES, MAX_REPLY_BYTES } from '../domain/tenant/chat-types.ts';
-import type { ChatFailureReason } from '../domain/tenant/chat-types.ts';
+import type {
+  ChatFailureReason,
+  ChatTurnData,
+  RecordAssistantReplyData,
+  StartConversationData,
+  StoreMemoryData,
+} from '../domain/tenant/chat-types.ts';
 import { chatMessageBinding, chatReplyBinding, memoryBinding } from '../domain/tenant/chat-secrets.ts';
 import type { SecretBinding } from '../domain/tenant/types.ts';
-import type { JsonObject } from '../domain/logical.ts';
 import { PublishError } from './errors.ts';
 import { sealSecret } from './secrets.ts';
 
@@ -32,7 +37,7 @@ export interface StartConversationInput {
   readonly model?: string;
 }
 
-export function startConversationPayload(input: StartConversationInput): JsonObject {
+export function startConversationPayload(input: StartConversationInput): StartConversationData {
   return input.model === undefined ? { conversationId: input.conversationId } : { conversationId: input.conversationId, model: input.model };
 }
 
@@ -45,7 +50,7 @@ export interface ChatTurnInput {
   readonly text: ChatContent;
 }
 
-export function chatTurnPayload(input: ChatTurnInput, intakePublicKey: Uint8Array): JsonObject {
+export function chatTurnPayload(input: ChatTurnInput, intakePublicKey: Uint8Array): ChatTurnData {
   const binding = chatMessageBinding(input.tenantId, input.userId, input.conversationId, input.messageId);
   return {
     conversationId: input.conversationId,
@@ -62,7 +67,7 @@ export interface StoreMemoryInput {
   readonly text: ChatContent;
 }
 
-export function storeMemoryPayload(input: StoreMemoryInput, intakePublicKey: Uint8Array): JsonObject {
+export function storeMemoryPayload(input: StoreMemoryInput, intakePublicKey: Uint8Array): StoreMemoryData {
   const binding = memoryBinding(input.tenantId, input.userId, input.memoryId);
   return { memoryId: input.memoryId, content: sealContent(input.text, MAX_MEMORY_BYTES, intakePublicKey, binding) };
 }
@@ -82,7 +87,7 @@ export interface ReplyInput {
 }
 
 /** RecordAssistantReply with the reply. */
-export function replyPayload(input: ReplyInput, intakePublicKey: Uint8Array): JsonObject {
+export function replyPayload(input: ReplyInput, intakePublicKey: Uint8Array): RecordAssistantReplyData {
   const binding = chatReplyBinding(input.tenantId, input.userId, input.conversationId, input.replyTo);
   return {
     conversationId: input.conversationId,
@@ -104,6 +109,6 @@ export interface FailureInput {
 }
 
 /** RecordAssistantReply with why there is no reply. */
-export function failurePayload(input: FailureInput): JsonObject {
+export function failurePayload(input: FailureInput): RecordAssistantReplyData {
   return { conversationId: input.conversationId, userId: input.userId, replyTo: input.replyTo, failure: input.failure };
 }

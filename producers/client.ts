@@ -13,6 +13,7 @@ import { decodeResult, encodeCommand } from '../schemas/codec.ts';
 import { CodecError } from '../schemas/errors.ts';
 import { latestVersion } from '../schemas/registry.ts';
 import type { CommandResult, JsonObject, LogicalActor, LogicalCommand } from '../domain/logical.ts';
+import type { TenantCommandData, TenantCommandType } from '../domain/tenant/index.ts';
 import { PublishError } from './errors.ts';
 import { ResultWaiter } from './result-waiter.ts';
 
@@ -26,15 +27,36 @@ export interface ClientOptions {
   readonly resultTimeoutMs?: number;
 }
 
-export interface CommandInput {
+interface CommandInputBase {
   readonly tenantId: string;
-  readonly type: string;
   readonly actor: LogicalActor;
-  readonly payload: JsonObject;
   /** Reuse the same id to retry safely: the processor answers a repeat with the original result. */
   readonly commandId?: string;
   readonly issuedAt?: Date;
 }
+
+/**
+ * A command of one type with its payload typed by that type (domain/tenant: TenantCommandData):
+ * a payload of the wrong shape, or a misspelt type, does not compile.
+ */
+export type CommandInput<T extends TenantCommandType = TenantCommandType> = {
+  [K in T]: CommandInputBase & { readonly type: K; readonly payload: TenantCommandData<K> };
+}[T];
+
+/**
+ * A payload whose fields the type system does not know: JSON built or relayed elsewhere and typed
+ * only as JsonObject (an index signature). It is sent as it is, and the processor checks it
+ * (INVALID_PAYLOAD and the field codes). A payload with known fields is never opaque: an object
+ * literal must be its command type's shape.
+ */
+export type OpaquePayload<P extends JsonObject> = string extends keyof P ? P : never;
+
+export interface OpaqueCommandInput<P extends JsonObject = JsonObject> extends CommandInputBase {
+  readonly type: string;
+  readonly payload: OpaquePayload<P>;
+}
+
+type AnyCommandInput = CommandInput | OpaqueCommandInput;
 
 export interface PublishedCommand {
   readonly commandId: string;
@@ -76,9 +98,12 @@ export class PalisadeClient {
   }
 
   /** Signs and publishes; resolves once Kafka acknowledged the command (acks=all). */
-  async publish(input: CommandInput): Promise<PublishedCommand> {
-    const [published] = await this.publishMany([input]);
-    return published!;
+  async publish<T extends TenantCommandType>(input: CommandInput<T>): Promise<PublishedCommand>;
+  async publish<P extends JsonObject>(input: OpaqueCommandInput<P>): Promise<PublishedCommand>;
+  async publish(input: AnyCommandInput): Promise<PublishedCommand> {
+    const prepared = this.prepare(input);
+    await this.sendPrepared([prepared]);
+    return { commandId: prepared.commandId, commandDigest: prepared.commandDigest };
   }
 
   /** publish() for many commands in one produce request; all are encoded before any is sent. */
@@ -97,7 +122,9 @@ export class PalisadeClient {
   }
 
   /** publish + result: the common case. */
-  async send(input: CommandInput, timeoutMs?: number): Promise<CommandResult> {
+  async send<T extends TenantCommandType>(input: CommandInput<T>, timeoutMs?: number): Promise<CommandResult>;
+  async send<P extends JsonObject>(input: OpaqueCommandInput<P>, timeoutMs?: number): Promise<CommandResult>;
+  async send(input: AnyCommandInput, timeoutMs?: number): Promise<CommandResult> {
     const prepared = this.prepare(input);
     const pending = this.result(prepared.commandId, timeoutMs);
     try {
@@ -109,7 +136,7 @@ export class PalisadeClient {
     return pending;
   }
 
-  private prepare(input: CommandInput): PreparedCommand {
+  private prepare(input: AnyCommandInput): PreparedCommand {
     if (this.closed) throw new PublishError('CLIENT_CLOSED', 'the client is closed');
     const logical = this.buildCommand(input);
     const value = this.signAndEncode(logical);
@@ -137,7 +164,7 @@ export class PalisadeClient {
     }
   }
 
-  private buildCommand(input: CommandInput): LogicalCommand {
+  private buildCommand(input: AnyCommandInput): LogicalCommand {
     let schemaVersion: number;
     try {
       schemaVersion = latestVersion('commands', input.type);
@@ -152,7 +179,10 @@ export class PalisadeClient {
       issuedAt: (input.issuedAt ?? new Date()).toISOString(),
       actor: { kind: input.actor.kind, id: input.actor.id },
       producerKeyId: this.options.producerKeyId,
-      payload: input.payload,
+      // A typed payload is JSON by construction (domain/tenant/types.ts mirrors the Avro schemas field
+      // for field), but TypeScript does not see an interface as an index signature; encodeCommand
+      // checks it against the schema either way.
+      payload: input.payload as JsonObject,
     };
   }
 

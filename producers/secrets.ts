@@ -4,7 +4,14 @@
 // no plaintext is ever in a Kafka record, and a captured box opens nowhere else.
 import { createHash } from 'node:crypto';
 import { providerKeyBinding, sourceCredentialBinding } from '../domain/tenant/secrets.ts';
-import type { Provider, SourceKind } from '../domain/tenant/types.ts';
+import type {
+  AuthorizeSourceQueryData,
+  ConnectSourceData,
+  Provider,
+  RotateProviderKeyData,
+  RotateSourceCredentialData,
+  SourceKind,
+} from '../domain/tenant/types.ts';
 import type { JsonObject } from '../domain/logical.ts';
 import type { Binding } from '../crypto/vault/binding.ts';
 import { fromBase64Url, toBase64Url } from '../crypto/vault/encoding.ts';
@@ -36,12 +43,12 @@ export interface ProviderKeyInput {
   readonly apiKey: string | Uint8Array;
 }
 
-export function storeProviderKeyPayload(input: ProviderKeyInput, intakePublicKey: Uint8Array): JsonObject {
+/** StoreProviderKey's payload, and RotateProviderKey's: the same fields. */
+export function storeProviderKeyPayload(input: ProviderKeyInput, intakePublicKey: Uint8Array): RotateProviderKeyData {
   const binding = providerKeyBinding(input.tenantId, input.userId, input.provider);
   return { provider: input.provider, apiKey: sealSecret(input.apiKey, intakePublicKey, binding) };
 }
 
-/** RotateProviderKey has the same payload as StoreProviderKey. */
 export const rotateProviderKeyPayload = storeProviderKeyPayload;
 
 export interface SourceInput {
@@ -53,7 +60,7 @@ export interface SourceInput {
   readonly config: JsonObject;
 }
 
-export function connectSourcePayload(input: SourceInput, intakePublicKey: Uint8Array): JsonObject {
+export function connectSourcePayload(input: SourceInput, intakePublicKey: Uint8Array): ConnectSourceData {
   const binding = sourceCredentialBinding(input.tenantId, input.sourceId);
   const config = Buffer.from(JSON.stringify(input.config), 'utf8');
   try {
@@ -63,7 +70,7 @@ export function connectSourcePayload(input: SourceInput, intakePublicKey: Uint8A
   }
 }
 
-export function rotateSourceCredentialPayload(input: Omit<SourceInput, 'kind' | 'name'>, intakePublicKey: Uint8Array): JsonObject {
+export function rotateSourceCredentialPayload(input: Omit<SourceInput, 'kind' | 'name'>, intakePublicKey: Uint8Array): RotateSourceCredentialData {
   const config = Buffer.from(JSON.stringify(input.config), 'utf8');
   try {
     return { sourceId: input.sourceId, credential: sealSecret(config, intakePublicKey, sourceCredentialBinding(input.tenantId, input.sourceId)) };
@@ -73,7 +80,7 @@ export function rotateSourceCredentialPayload(input: Omit<SourceInput, 'kind' | 
 }
 
 /** AuthorizeSourceQuery carries only the hash of the query: the text never enters Kafka. */
-export function authorizeSourceQueryPayload(input: { readonly sourceId: string; readonly query: string; readonly maxRows: number; readonly maxBytes: number }): JsonObject {
+export function authorizeSourceQueryPayload(input: { readonly sourceId: string; readonly query: string; readonly maxRows: number; readonly maxBytes: number }): AuthorizeSourceQueryData {
   const queryHash = createHash('sha256').update(input.query, 'utf8').digest('hex');
   return { sourceId: input.sourceId, queryHash, maxRows: input.maxRows, maxBytes: input.maxBytes };
 }

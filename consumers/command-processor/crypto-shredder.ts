@@ -3,6 +3,8 @@
 // is the source of truth: a crash between the commit and the destroy is repaired when the
 // partition is rebuilt (every erased user and deleted tenant found there is destroyed again,
 // idempotently), and a failed destroy is retried with the next batch.
+import { decodeTenantEvent } from '../../domain/tenant/index.ts';
+import type { StoredEvent } from '../../domain/tenant/index.ts';
 import type { TenantHead } from './partition-state.ts';
 import type { ProcessorLogger } from './options.ts';
 
@@ -28,10 +30,12 @@ export class CryptoShredder {
   }
 
   /** After a batch committed: destroy the keys its erasures name (and any still pending). */
-  async afterCommit(events: readonly { readonly tenantId: string; readonly type: string; readonly payload: Readonly<Record<string, unknown>> }[]): Promise<void> {
+  async afterCommit(events: readonly (StoredEvent & { readonly tenantId: string })[]): Promise<void> {
     for (const event of events) {
-      if (event.type === 'TenantDeleted') this.enqueue({ tenantId: event.tenantId });
-      if (event.type === 'UserErased' && typeof event.payload['userId'] === 'string') this.enqueue({ tenantId: event.tenantId, userId: event.payload['userId'] });
+      if (event.type !== 'TenantDeleted' && event.type !== 'UserErased') continue; // the only events that erase
+      const decoded = decodeTenantEvent(event);
+      if (decoded.ok && decoded.event.type === 'TenantDeleted') this.enqueue({ tenantId: event.tenantId });
+      if (decoded.ok && decoded.event.type === 'UserErased') this.enqueue({ tenantId: event.tenantId, userId: decoded.event.data.userId });
     }
     await this.flush();
   }

@@ -4,7 +4,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { parseTenantCommand, tenantDecider, TENANT_COMMAND_TYPES } from '../../domain/tenant/index.ts';
 import { isCanonicalUuid, isPrincipalId } from '../../domain/validation.ts';
-import type { TenantEvent } from '../../domain/tenant/state.ts';
+import type { TenantEvent } from '../../domain/tenant/events.ts';
 import { eventHash } from '../../domain/chain/event-hash.ts';
 import { sha256 } from '../../domain/chain/sha256.ts';
 import { decodeCommand } from '../../schemas/codec.ts';

@@ -1,7 +1,7 @@
 // Replaces every PendingSecret a decision emitted with the sealed value (and fills the empty
 // `mask` of provider-key events and the `bytes` of chat events) before the events are hashed. Pure in shape: the sealing
 // itself is the injected SecretSealing.
-import type { TenantEvent } from '../../domain/tenant/state.ts';
+import type { TenantEvent } from '../../domain/tenant/events.ts';
 import type { PendingSecret } from '../../domain/tenant/types.ts';
 import { IntakeRefused, ProcessorCode } from './errors.ts';
 import type { SecretSealing } from './secret-sealer.ts';

@@ -3,80 +3,62 @@ import type { Decider } from '../decider.ts';
 import { decide } from './decide.ts';
 import type { TenantCommand } from './decide.ts';
 import { evolve, initialState } from './state.ts';
-import type { TenantEvent, TenantState } from './state.ts';
+import type { TenantEvent } from './events.ts';
+import type { TenantState } from './state.ts';
 
 export const tenantDecider: Decider<TenantState, TenantCommand, TenantEvent> = { decide, evolve, initialState };
 
 export { decide, commandRejected, TENANT_COMMAND_TYPES } from './decide.ts';
-export type {
-  AddMember,
-  AuthorizeSourceQuery,
-  ChangeRole,
-  ChatTurn,
-  ConnectSource,
-  CreateTenant,
-  DeleteConversation,
-  DeleteProviderKey,
-  DeleteTenant,
-  DisconnectSource,
-  EraseUser,
-  ForgetMemory,
-  RecordAssistantReply,
-  RemoveMember,
-  ResealLegacySecret,
-  RotateProviderKey,
-  RotateSourceCredential,
-  RotateTenantKey,
-  StartConversation,
-  StoreMemory,
-  StoreProviderKey,
-  TenantCommand,
-  TenantCommandType,
-} from './decide.ts';
-export { evolve, initialState, INITIAL_KEY_VERSION, ownerCount, providerKeyOf, TENANT_EVENT_TYPES } from './state.ts';
+export type { TenantCommand, TenantCommandData, TenantCommandType } from './decide.ts';
+export type { CreateTenant, AddMember, ChangeRole, RemoveMember, DeleteTenant } from './commands/membership.ts';
+export type { ConnectSource, RotateSourceCredential, DisconnectSource, AuthorizeSourceQuery } from './commands/sources.ts';
+export type { StoreProviderKey, RotateProviderKey, DeleteProviderKey } from './commands/provider-keys.ts';
+export type { RotateTenantKey, EraseUser, ResealLegacySecret } from './commands/erasure.ts';
+export type { StartConversation, ChatTurn, RecordAssistantReply, DeleteConversation, StoreMemory, ForgetMemory } from './commands/chat.ts';
+export { evolve, initialState, INITIAL_KEY_VERSION, ownerCount, providerKeyOf } from './state.ts';
 export type {
   ActiveTenant,
   AbsentTenant,
+  DeletedTenant,
+  Members,
+  Membership,
+  ProviderKeys,
+  ProviderKeyState,
+  Sources,
+  SourceState,
+  TenantState,
+} from './state.ts';
+export type { Conversations, ConversationState, Memories, MemoryState, MessageStatus } from './chat-state.ts';
+export { TENANT_EVENT_TYPES } from './events.ts';
+export type {
   AssistantReplied,
   ChatTurnFailed,
   ChatTurnRequested,
   CommandRejected,
   ConversationDeleted,
-  Conversations,
   ConversationStarted,
-  ConversationState,
-  DeletedTenant,
   LegacySecretResealed,
   MemberAdded,
   MemberRemoved,
   MemberRoleChanged,
-  Members,
-  Membership,
-  Memories,
   MemoryForgotten,
-  MemoryState,
   MemoryStored,
-  MessageStatus,
   ProviderKeyDeleted,
   ProviderKeyRotated,
-  ProviderKeys,
-  ProviderKeyState,
   ProviderKeyStored,
   SourceConnected,
   SourceCredentialRotated,
   SourceDisconnected,
   SourceQueryAuthorized,
-  Sources,
-  SourceState,
   TenantCreated,
   TenantDeleted,
   TenantEvent,
   TenantEventType,
   TenantKeyRotated,
-  TenantState,
   UserErased,
-} from './state.ts';
-export { MAX_QUERY_BYTES, MAX_QUERY_ROWS, parseTenantCommand } from './parse.ts';
+} from './events.ts';
+export { parseTenantCommand } from './parse.ts';
+export { MAX_QUERY_BYTES, MAX_QUERY_ROWS } from './commands/sources.ts';
 export type { ParseResult } from './parse.ts';
 export {
   dekKid,
@@ -102,3 +84,6 @@ export type * from './chat-types.ts';
 export type { Decider, Decision } from '../decider.ts';
 export { RejectionCode, REJECTION_CODES } from '../errors.ts';
 export type { Rejection } from '../errors.ts';
+export { decodeTenantEvent } from './decode-event.ts';
+export type { DecodedTenantEvent, EventDecodeError, StoredEvent } from './decode-event.ts';
+export { EventDecodeCode } from '../errors.ts';

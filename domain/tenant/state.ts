@@ -1,123 +1,26 @@
-// Tenant events, the state they build, and `evolve`. The processor keeps one TenantState per
+// The tenant state and `evolve` (the events are in events.ts). The processor keeps one TenantState per
 // tenant in memory, so state holds only what `decide` needs: status, name, members, the tenant's
 // key version, and for each source and provider key who owns it, its version and whether it is
 // still a legacy value; for each conversation and memory whose it is and (conversations) which
-// messages await a reply. Never a secret or any content, sealed or not.
+// messages await a reply (chat-state.ts). Never a secret or any content, sealed or not.
 // Its collections are persistent (domain/persistent-map.ts): an event changes O(log n) of a
 // state that the previous version still shares, so a tenant that grows forever stays cheap.
-import type { DomainEvent } from '../messages.ts';
 import { PersistentMap, PersistentSet } from '../persistent-map.ts';
+import { conversationsErased, evolveConversations, evolveMemories, memoriesErased } from './chat-state.ts';
+import type { Conversations, Memories } from './chat-state.ts';
 import type {
-  AssistantRepliedData,
-  ChatTurnFailedData,
-  ChatTurnRequestedData,
-  ConversationDeletedData,
-  ConversationStartedData,
-  MemoryForgottenData,
-  MemoryStoredData,
-} from './chat-types.ts';
-import type {
-  CommandRejectedData,
-  LegacySecretResealedData,
-  MemberAddedData,
-  MemberRemovedData,
-  MemberRoleChangedData,
-  Provider,
-  ProviderKeyDeletedData,
-  ProviderKeyRotatedData,
-  ProviderKeyStoredData,
-  Role,
-  SourceConnectedData,
-  SourceCredentialRotatedData,
-  SourceDisconnectedData,
-  SourceKind,
-  SourceQueryAuthorizedData,
-  TenantCreatedData,
-  TenantDeletedData,
-  TenantKeyRotatedData,
-  UserErasedData,
-} from './types.ts';
-
-export type TenantCreated = DomainEvent<'TenantCreated', TenantCreatedData>;
-export type MemberAdded = DomainEvent<'MemberAdded', MemberAddedData>;
-export type MemberRoleChanged = DomainEvent<'MemberRoleChanged', MemberRoleChangedData>;
-export type MemberRemoved = DomainEvent<'MemberRemoved', MemberRemovedData>;
-export type TenantDeleted = DomainEvent<'TenantDeleted', TenantDeletedData>;
-export type CommandRejected = DomainEvent<'CommandRejected', CommandRejectedData>;
-export type SourceConnected = DomainEvent<'SourceConnected', SourceConnectedData>;
-export type SourceCredentialRotated = DomainEvent<'SourceCredentialRotated', SourceCredentialRotatedData>;
-export type SourceDisconnected = DomainEvent<'SourceDisconnected', SourceDisconnectedData>;
-export type SourceQueryAuthorized = DomainEvent<'SourceQueryAuthorized', SourceQueryAuthorizedData>;
-export type ProviderKeyStored = DomainEvent<'ProviderKeyStored', ProviderKeyStoredData>;
-export type ProviderKeyRotated = DomainEvent<'ProviderKeyRotated', ProviderKeyRotatedData>;
-export type ProviderKeyDeleted = DomainEvent<'ProviderKeyDeleted', ProviderKeyDeletedData>;
-export type TenantKeyRotated = DomainEvent<'TenantKeyRotated', TenantKeyRotatedData>;
-export type UserErased = DomainEvent<'UserErased', UserErasedData>;
-export type LegacySecretResealed = DomainEvent<'LegacySecretResealed', LegacySecretResealedData>;
-export type ConversationStarted = DomainEvent<'ConversationStarted', ConversationStartedData>;
-export type ChatTurnRequested = DomainEvent<'ChatTurnRequested', ChatTurnRequestedData>;
-export type AssistantReplied = DomainEvent<'AssistantReplied', AssistantRepliedData>;
-export type ChatTurnFailed = DomainEvent<'ChatTurnFailed', ChatTurnFailedData>;
-export type ConversationDeleted = DomainEvent<'ConversationDeleted', ConversationDeletedData>;
-export type MemoryStored = DomainEvent<'MemoryStored', MemoryStoredData>;
-export type MemoryForgotten = DomainEvent<'MemoryForgotten', MemoryForgottenData>;
-
-export type TenantEvent =
-  | TenantCreated
-  | MemberAdded
-  | MemberRoleChanged
-  | MemberRemoved
-  | TenantDeleted
-  | CommandRejected
-  | SourceConnected
-  | SourceCredentialRotated
-  | SourceDisconnected
-  | SourceQueryAuthorized
-  | ProviderKeyStored
-  | ProviderKeyRotated
-  | ProviderKeyDeleted
-  | TenantKeyRotated
-  | UserErased
-  | LegacySecretResealed
-  | ConversationStarted
-  | ChatTurnRequested
-  | AssistantReplied
-  | ChatTurnFailed
-  | ConversationDeleted
-  | MemoryStored
-  | MemoryForgotten;
-
-export type TenantEventType = TenantEvent['type'];
-
-// A record keyed by every event type, so adding an event without listing it does not compile.
-const EVENT_TYPES: Readonly<Record<TenantEventType, true>> = {
-  TenantCreated: true,
-  MemberAdded: true,
-  MemberRoleChanged: true,
-  MemberRemoved: true,
-  TenantDeleted: true,
-  CommandRejected: true,
-  SourceConnected: true,
-  SourceCredentialRotated: true,
-  SourceDisconnected: true,
-  SourceQueryAuthorized: true,
-  ProviderKeyStored: true,
-  ProviderKeyRotated: true,
-  ProviderKeyDeleted: true,
-  TenantKeyRotated: true,
-  UserErased: true,
-  LegacySecretResealed: true,
-  ConversationStarted: true,
-  ChatTurnRequested: true,
-  AssistantReplied: true,
-  ChatTurnFailed: true,
-  ConversationDeleted: true,
-  MemoryStored: true,
-  MemoryForgotten: true,
-};
-
-/** Every event type `evolve` applies: what a rebuild from the log must feed it. */
-export const TENANT_EVENT_TYPES: readonly TenantEventType[] = Object.keys(EVENT_TYPES) as TenantEventType[];
+  MemberAdded,
+  MemberRemoved,
+  MemberRoleChanged,
+  ProviderKeyDeleted,
+  ProviderKeyRotated,
+  ProviderKeyStored,
+  SourceConnected,
+  SourceCredentialRotated,
+  SourceDisconnected,
+  TenantEvent,
+} from './events.ts';
+import type { LegacySecretResealedData, Provider, Role, SourceKind, TenantCreatedData } from './types.ts';
 
 export interface Membership {
   readonly role: Role;
@@ -147,29 +50,6 @@ export interface ProviderKeyState {
 
 /** userId → provider → key; a user without keys has no entry. */
 export type ProviderKeys = PersistentMap<PersistentMap<ProviderKeyState>>;
-
-/** A message awaits its reply ('pending') or has had its one outcome, a reply or a failure ('answered'). */
-export type MessageStatus = 'pending' | 'answered';
-
-/**
- * A conversation ever started in this tenant. Deleted ones stay (without their messages), so
- * their ids are never reused; a message id is unique within its conversation.
- */
-export interface ConversationState {
-  readonly userId: string;
-  readonly deleted: boolean;
-  readonly messages: PersistentMap<MessageStatus>;
-}
-
-export type Conversations = PersistentMap<ConversationState>;
-
-/** A memory ever stored in this tenant. Forgotten ones stay, so their ids are never reused. */
-export interface MemoryState {
-  readonly userId: string;
-  readonly forgotten: boolean;
-}
-
-export type Memories = PersistentMap<MemoryState>;
 
 export type AbsentTenant = { readonly status: 'absent' };
 export type ActiveTenant = {
@@ -334,74 +214,20 @@ function evolveProviderKeys(keys: ProviderKeys, event: ProviderKeyStored | Provi
  * conversations are deleted (messages and all) and their memories forgotten. Every id stays used.
  */
 function userErased(tenant: ActiveTenant, userId: string): ActiveTenant {
-  // One pass over the tenant's sources, conversations and memories: erasure is rare.
+  // One pass over the tenant's sources: erasure is rare.
   let sources = tenant.sources;
   for (const [sourceId, source] of tenant.sources) {
     if (source.ownerId === userId && source.connected) sources = sources.set(sourceId, { ...source, connected: false });
-  }
-  let conversations = tenant.conversations;
-  for (const [conversationId, conversation] of tenant.conversations) {
-    if (conversation.userId === userId && !conversation.deleted) conversations = conversations.set(conversationId, deletedConversation(userId));
-  }
-  let memories = tenant.memories;
-  for (const [memoryId, memory] of tenant.memories) {
-    if (memory.userId === userId && !memory.forgotten) memories = memories.set(memoryId, { userId, forgotten: true });
   }
   return {
     ...tenant,
     members: tenant.members.delete(userId),
     sources,
     providerKeys: tenant.providerKeys.delete(userId),
-    conversations,
-    memories,
+    conversations: conversationsErased(tenant.conversations, userId),
+    memories: memoriesErased(tenant.memories, userId),
     erasedUsers: tenant.erasedUsers.add(userId),
   };
-}
-
-const NO_MESSAGES: PersistentMap<MessageStatus> = PersistentMap.empty();
-
-/** What stays of a deleted conversation: whose it was, so its id is never reused. */
-function deletedConversation(userId: string): ConversationState {
-  return { userId, deleted: true, messages: NO_MESSAGES };
-}
-
-type ConversationEvent = ConversationStarted | ChatTurnRequested | AssistantReplied | ChatTurnFailed | ConversationDeleted;
-
-function evolveConversations(conversations: Conversations, event: ConversationEvent): Conversations {
-  const { conversationId, userId } = event.data;
-  const conversation = conversations.get(conversationId);
-  if (event.type === 'ConversationStarted') {
-    if (conversation !== undefined) return conversations; // ids are never reused
-    return conversations.set(conversationId, { userId, deleted: false, messages: NO_MESSAGES });
-  }
-  if (conversation === undefined || conversation.deleted || conversation.userId !== userId) return conversations;
-  let next: ConversationState;
-  switch (event.type) {
-    case 'ChatTurnRequested':
-      if (conversation.messages.has(event.data.messageId)) return conversations;
-      next = { ...conversation, messages: conversation.messages.set(event.data.messageId, 'pending') };
-      break;
-    case 'AssistantReplied':
-    case 'ChatTurnFailed':
-      if (conversation.messages.get(event.data.replyTo) !== 'pending') return conversations;
-      next = { ...conversation, messages: conversation.messages.set(event.data.replyTo, 'answered') };
-      break;
-    case 'ConversationDeleted':
-      next = deletedConversation(conversation.userId);
-      break;
-  }
-  return conversations.set(conversationId, next);
-}
-
-function evolveMemories(memories: Memories, event: MemoryStored | MemoryForgotten): Memories {
-  const { memoryId, userId } = event.data;
-  const memory = memories.get(memoryId);
-  if (event.type === 'MemoryStored') {
-    if (memory !== undefined) return memories; // ids are never reused
-    return memories.set(memoryId, { userId, forgotten: false });
-  }
-  if (memory === undefined || memory.forgotten || memory.userId !== userId) return memories;
-  return memories.set(memoryId, { userId, forgotten: true });
 }
 
 /** The value at `version` is now sealed (v2): the version stays, the legacy flag goes. */

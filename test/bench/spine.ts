@@ -15,6 +15,7 @@ import { generateSigningKeyPair } from '../../crypto/ed25519.ts';
 import { registerProducerKey } from '../../producers/key-registry.ts';
 import { PalisadeClient, type CommandInput } from '../../producers/client.ts';
 import { encodeCommand } from '../../schemas/codec.ts';
+import type { JsonObject } from '../../domain/logical.ts';
 import { percentile, printComparison, rssMiB } from './_support.ts';
 import { openPool } from '../../adapters/postgres/pool.ts';
 
@@ -146,7 +147,7 @@ const addMember = (tenantId: string, i: number): CommandInput => ({
 function encodedSize(input: CommandInput, producerKeyId: string): number {
   return encodeCommand({
     commandId: randomUUID(), tenantId: input.tenantId, type: input.type, schemaVersion: 1, issuedAt: new Date().toISOString(),
-    actor: input.actor, producerKeyId, payload: input.payload, signature: Buffer.alloc(64),
+    actor: input.actor, producerKeyId, payload: input.payload as JsonObject, signature: Buffer.alloc(64),
   }).length;
 }
 

@@ -5,7 +5,8 @@
 // into mutable native Maps, which is the floor for any immutable state. Tenant state must stay
 // immutable (an aborted batch is dropped by keeping the old states), so what matters is that
 // the ratio stays flat as N grows: a copy per event would make it fall linearly.
-import { evolve, initialState, type ActiveTenant, type TenantEvent, type TenantState } from '../../domain/tenant/state.ts';
+import { evolve, initialState, type ActiveTenant, type TenantState } from '../../domain/tenant/state.ts';
+import type { TenantEvent } from '../../domain/tenant/events.ts';
 import { printComparison } from './_support.ts';
 
 const ev = (type: TenantEvent['type'], data: object): TenantEvent => ({ type, data }) as TenantEvent;

@@ -13,6 +13,7 @@ import { generateSigningKeyPair } from '../../crypto/ed25519.ts';
 import { registerProducerKey, type ProducerKeyGrant } from '../../producers/key-registry.ts';
 import { SERVICE_COMMAND_TYPES } from '../../domain/tenant/service-commands.ts';
 import { PalisadeClient, type CommandInput } from '../../producers/client.ts';
+import type { Role } from '../../domain/tenant/index.ts';
 import { CommandProcessor } from '../../consumers/command-processor/processor.ts';
 import { PROCESSOR_DEFAULTS, type ProcessorLogger, type ProcessorOptions } from '../../consumers/command-processor/options.ts';
 import { createTestDatabase, createTestTopics, deleteTestTopics, randomPrefix, testConfig, type TestDatabase } from './stack.ts';
@@ -174,10 +175,10 @@ export async function newIdentity(label = 'gw'): Promise<ProducerIdentity> {
 
 export const userActor = (id: string): CommandInput['actor'] => ({ kind: 'user', id });
 
-export function createTenantInput(tenantId: string, ownerId = 'owner-1'): CommandInput {
+export function createTenantInput(tenantId: string, ownerId = 'owner-1'): CommandInput<'CreateTenant'> {
   return { tenantId, type: 'CreateTenant', actor: userActor(ownerId), payload: { name: `Tenant ${tenantId.slice(0, 8)}`, owner: { userId: ownerId, email: `${ownerId}@example.com` } } };
 }
 
-export function addMemberInput(tenantId: string, actorId: string, userId: string, role = 'member'): CommandInput {
+export function addMemberInput(tenantId: string, actorId: string, userId: string, role: Role = 'member'): CommandInput<'AddMember'> {
   return { tenantId, type: 'AddMember', actor: userActor(actorId), payload: { userId, email: `${userId}@example.com`, role } };
 }

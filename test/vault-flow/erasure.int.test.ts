@@ -32,10 +32,10 @@ const aliceSealed: { ref: ReturnType<typeof keyRef>; sealed: SealedValue }[] = [
 let before: StoredEventWithHash[];
 
 const storeKey = (tenantId: string, actor: string, apiKey: string, provider: Provider = 'anthropic') => ({
-  tenantId, type: 'StoreProviderKey', actor: userActor(actor), payload: storeProviderKeyPayload({ tenantId, userId: actor, provider, apiKey }, f.intakePublicKey),
+  tenantId, type: 'StoreProviderKey' as const, actor: userActor(actor), payload: storeProviderKeyPayload({ tenantId, userId: actor, provider, apiKey }, f.intakePublicKey),
 });
 const connect = (tenantId: string, actor: string, sourceId: string) => ({
-  tenantId, type: 'ConnectSource', actor: userActor(actor),
+  tenantId, type: 'ConnectSource' as const, actor: userActor(actor),
   payload: connectSourcePayload({ tenantId, sourceId, kind: 'snowflake', name: `wh-${sourceId.slice(0, 4)}`, config: { account: 'acme', password: `pw-${randomUUID()}` } }, f.intakePublicKey),
 });
 

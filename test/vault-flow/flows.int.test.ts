@@ -41,23 +41,23 @@ beforeAll(async () => {
 afterAll(async () => f?.close());
 
 const connect = (tenantId: string, actor: string, sourceId: string, config: Record<string, string | number>, name = 'warehouse') => ({
-  tenantId, type: 'ConnectSource', actor: userActor(actor),
+  tenantId, type: 'ConnectSource' as const, actor: userActor(actor),
   payload: connectSourcePayload({ tenantId, sourceId, kind: 'postgres', name, config }, f.intakePublicKey),
 });
 const storeKey = (tenantId: string, actor: string, apiKey: string, provider: 'anthropic' | 'openai' = 'anthropic') => ({
-  tenantId, type: 'StoreProviderKey', actor: userActor(actor), payload: storeProviderKeyPayload({ tenantId, userId: actor, provider, apiKey }, f.intakePublicKey),
+  tenantId, type: 'StoreProviderKey' as const, actor: userActor(actor), payload: storeProviderKeyPayload({ tenantId, userId: actor, provider, apiKey }, f.intakePublicKey),
 });
 const rotateKey = (tenantId: string, actor: string, apiKey: string) => ({
-  tenantId, type: 'RotateProviderKey', actor: userActor(actor), payload: rotateProviderKeyPayload({ tenantId, userId: actor, provider: 'anthropic', apiKey }, f.intakePublicKey),
+  tenantId, type: 'RotateProviderKey' as const, actor: userActor(actor), payload: rotateProviderKeyPayload({ tenantId, userId: actor, provider: 'anthropic', apiKey }, f.intakePublicKey),
 });
 const query = (tenantId: string, actor: string, sourceId: string) => ({
-  tenantId, type: 'AuthorizeSourceQuery', actor: userActor(actor),
+  tenantId, type: 'AuthorizeSourceQuery' as const, actor: userActor(actor),
   payload: authorizeSourceQueryPayload({ sourceId, query: 'select count(*) from orders', maxRows: 100, maxBytes: 65_536 }),
 });
 const rotateCredential = (tenantId: string, actor: string, sourceId: string, config: Record<string, string | number>) => ({
-  tenantId, type: 'RotateSourceCredential', actor: userActor(actor), payload: rotateSourceCredentialPayload({ tenantId, sourceId, config }, f.intakePublicKey),
+  tenantId, type: 'RotateSourceCredential' as const, actor: userActor(actor), payload: rotateSourceCredentialPayload({ tenantId, sourceId, config }, f.intakePublicKey),
 });
-const disconnect = (tenantId: string, actor: string, sourceId: string) => ({ tenantId, type: 'DisconnectSource', actor: userActor(actor), payload: { sourceId } });
+const disconnect = (tenantId: string, actor: string, sourceId: string) => ({ tenantId, type: 'DisconnectSource' as const, actor: userActor(actor), payload: { sourceId } });
 
 describe('sources and provider keys, end to end', () => {
   it('ConnectSource: the event holds the config sealed under the owner\'s DEK ({v:2, kid:dek-<user>, kv:1, n, ct}) and nothing of it in clear', async () => {

@@ -31,13 +31,13 @@ const plain = { a1: anthropicKey(), a2: anthropicKey(), b1: anthropicKey(), b2: 
 let a1Sealed: SealedValue;
 
 const storeKey = (actor: string, apiKey: string) => ({
-  tenantId: T, type: 'StoreProviderKey', actor: userActor(actor), payload: storeProviderKeyPayload({ tenantId: T, userId: actor, provider: 'anthropic', apiKey }, f.intakePublicKey),
+  tenantId: T, type: 'StoreProviderKey' as const, actor: userActor(actor), payload: storeProviderKeyPayload({ tenantId: T, userId: actor, provider: 'anthropic', apiKey }, f.intakePublicKey),
 });
 const rotateKey = (actor: string, apiKey: string) => ({
-  tenantId: T, type: 'RotateProviderKey', actor: userActor(actor), payload: rotateProviderKeyPayload({ tenantId: T, userId: actor, provider: 'anthropic', apiKey }, f.intakePublicKey),
+  tenantId: T, type: 'RotateProviderKey' as const, actor: userActor(actor), payload: rotateProviderKeyPayload({ tenantId: T, userId: actor, provider: 'anthropic', apiKey }, f.intakePublicKey),
 });
 const connect = (actor: string, sourceId: string, config: Record<string, string>) => ({
-  tenantId: T, type: 'ConnectSource', actor: userActor(actor), payload: connectSourcePayload({ tenantId: T, sourceId, kind: 'mysql', name: `db-${sourceId.slice(0, 4)}`, config }, f.intakePublicKey),
+  tenantId: T, type: 'ConnectSource' as const, actor: userActor(actor), payload: connectSourcePayload({ tenantId: T, sourceId, kind: 'mysql', name: `db-${sourceId.slice(0, 4)}`, config }, f.intakePublicKey),
 });
 
 beforeAll(async () => {

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { expect } from 'vitest';
 import type { CommandInput, PalisadeClient } from '../../../producers/client.ts';
+import type { Role } from '../../../domain/tenant/index.ts';
 import { grantAnalyst, type GrantedAnalyst } from '../../../projections/tenancy/analysts.ts';
 import { ReadModelSpine } from '../../projections/support/read-models.ts';
 import { RoleSessions, loginUrl } from '../../projections/support/role-sessions.ts';
@@ -31,8 +32,8 @@ const user = (id: string) => ({ kind: 'user' as const, id });
 function commands(t: string, names: { name: string; domain: string; p: string }): CommandInput[] {
   const { p, domain } = names;
   const u = (n: string) => `${p}${n}`;
-  const add = (actor: string, userId: string, role: string): CommandInput => ({ tenantId: t, type: 'AddMember', actor: user(u(actor)), payload: { userId: u(userId), email: `${u(userId)}@${domain}`, role } });
-  const change = (actor: string, userId: string, role: string): CommandInput => ({ tenantId: t, type: 'ChangeRole', actor: user(u(actor)), payload: { userId: u(userId), role } });
+  const add = (actor: string, userId: string, role: Role): CommandInput => ({ tenantId: t, type: 'AddMember', actor: user(u(actor)), payload: { userId: u(userId), email: `${u(userId)}@${domain}`, role } });
+  const change = (actor: string, userId: string, role: Role): CommandInput => ({ tenantId: t, type: 'ChangeRole', actor: user(u(actor)), payload: { userId: u(userId), role } });
   return [
     { tenantId: t, type: 'CreateTenant', actor: user(u('owner')), payload: { name: names.name, owner: { userId: u('owner'), email: `${u('owner')}@${domain}` } } },
     add('owner', 'admin', 'admin'),

@@ -15,7 +15,7 @@ import type { ProcessorLogger } from '../../../consumers/command-processor/optio
 import type { CommandProcessor } from '../../../consumers/command-processor/processor.ts';
 import { OpenerError, SecretOpener, bindingOf, type OpenerDeps, type SecretRef } from '../../../consumers/vault/secret-opener.ts';
 import { openPool } from '../../../adapters/postgres/pool.ts';
-import type { Provider } from '../../../domain/tenant/types.ts';
+import type { Provider, ResealLegacySecretData, Role } from '../../../domain/tenant/types.ts';
 import { KeyStore } from '../../../crypto/vault/store/key-store.ts';
 import { endOffsets, readPartitionsToEnd } from '../../../adapters/kafka/partition-reader.ts';
 import { partitionFor } from '../../../adapters/kafka/partitioner.ts';
@@ -24,7 +24,7 @@ import { sealSecret } from '../../../producers/secrets.ts';
 import { READ_MODEL_NAMES } from '../../../projections/models/index.ts';
 import { readSecret, secretsReaderPool } from '../../../consumers/vault/secrets-reader.ts';
 import { decodeCommand } from '../../../schemas/codec.ts';
-import type { CommandResult, JsonObject, LogicalEvent, SignedCommand } from '../../../domain/logical.ts';
+import type { CommandResult, LogicalEvent, SignedCommand } from '../../../domain/logical.ts';
 import type { Kek } from '../../../crypto/vault/key-wrap.ts';
 import { ReadModelSpine } from '../../projections/support/read-models.ts';
 import { newIdentity, userActor } from '../../support/spine.ts';
@@ -197,7 +197,7 @@ export class VaultFlow {
   }
 
   /** CreateTenant by `owner`, then AddMember for each `[userId, role]`. Emails are `<userId>@flow.example`. */
-  async tenant(tenantId: string, owner: string, members: readonly (readonly [string, string])[] = []): Promise<void> {
+  async tenant(tenantId: string, owner: string, members: readonly (readonly [string, Role])[] = []): Promise<void> {
     await this.accept({ tenantId, type: 'CreateTenant', actor: userActor(owner), payload: { name: `Flow ${tenantId.slice(0, 8)}`, owner: { userId: owner, email: email(owner) } } });
     for (const [userId, role] of members)
       await this.accept({ tenantId, type: 'AddMember', actor: userActor(owner), payload: { userId, email: email(userId), role } });
@@ -284,7 +284,7 @@ export class VaultFlow {
       },
       reseal: async (ref, version, commandId, plaintext) => {
         const secret = sealSecret(plaintext, this.intakePublicKey, bindingOf(ref));
-        const payload: JsonObject = ref.target === 'provider-key'
+        const payload: ResealLegacySecretData = ref.target === 'provider-key'
           ? { target: ref.target, userId: ref.userId, provider: ref.provider, version, secret }
           : { target: ref.target, userId: ref.userId, sourceId: ref.sourceId, version, secret };
         const result = await this.send({ tenantId: ref.tenantId, type: 'ResealLegacySecret', actor: { ...RESEALER }, payload, commandId }, client);
