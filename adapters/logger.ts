@@ -1,10 +1,12 @@
 // Structured JSON logs (pino) that never carry a secret: values under the keys below are
 // replaced by '[redacted]' at the top level and up to two objects deep.
 import { pino } from 'pino';
-import type { DestinationStream, Logger } from 'pino';
-import type { LogLevel } from '../deploy/config/env.ts';
+import type { DestinationStream, LevelWithSilent, Logger } from 'pino';
 
 export type { Logger } from 'pino';
+
+/** pino's levels; `silent` logs nothing. */
+export type LogLevel = LevelWithSilent;
 
 /** Keys whose values never reach a log line. */
 export const REDACTED_KEYS = [

@@ -3,6 +3,7 @@
 // (domain/merkle/proof-collector.ts), verified, and returned with the checkpoint's own evidence (its
 // anchor, its inclusion there) so that a third party can check the event against the anchor.
 import { verifyAnchorEvidence } from './anchor-evidence.ts';
+import { NotAnchoredError } from './errors.ts';
 import type { LiveAuditDeps } from './audit-live.ts';
 import { EventTreeChecker } from './event-tree-check.ts';
 import type { AuditFailure } from './failures.ts';
@@ -29,14 +30,6 @@ export interface EventProof {
 }
 
 export type ProveResult = EventProof | { readonly ok: false; readonly tenantId: string; readonly failure: AuditFailure };
-
-/** Not a verification failure: the event exists but no checkpoint covers it yet. */
-export class NotAnchoredError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'NotAnchoredError';
-  }
-}
 
 export async function proveEvent(deps: LiveAuditDeps, tenantId: string, seq: number): Promise<ProveResult> {
   const evidence = await loadTenantEvidence(deps.pool, tenantId);

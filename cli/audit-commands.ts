@@ -11,7 +11,7 @@ import { describeAudit } from '../audit/describe.ts';
 import { formatFailure } from '../audit/failures.ts';
 import { chooseTrustedKeys } from '../audit/trusted-keys.ts';
 import { loadConfig } from '../deploy/config/config.ts';
-import { anchorOrigin } from '../projections/anchors/options.ts';
+import { anchorAuditOptions } from '../deploy/config/anchors.ts';
 import { spinner } from './progress.ts';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -29,7 +29,8 @@ export function registerAuditCommands(program: Command): void {
     .action(async (opts: { tenant: string; anchorKey: string[]; json?: boolean }) => {
       const tenantId = requireTenant(opts.tenant);
       const progress = opts.json ? undefined : spinner('verifying', 'events');
-      const live = openLiveAudit(loadConfig(), process.env, { pinnedKeys: opts.anchorKey, onProgress: (n) => progress?.update(n) });
+      const config = loadConfig();
+      const live = openLiveAudit(config, anchorAuditOptions(config), { pinnedKeys: opts.anchorKey, onProgress: (n) => progress?.update(n) });
       try {
         const result = await auditTenantLive(live.deps, tenantId);
         progress?.stop(result.events);
@@ -50,7 +51,8 @@ export function registerAuditCommands(program: Command): void {
     .action(async (opts: { tenant: string; out: string; anchorKey: string[]; json?: boolean }) => {
       const tenantId = requireTenant(opts.tenant);
       const config = loadConfig();
-      const live = openLiveAudit(config, process.env, { pinnedKeys: opts.anchorKey });
+      const anchors = anchorAuditOptions(config);
+      const live = openLiveAudit(config, anchors, { pinnedKeys: opts.anchorKey });
       try {
         const evidence = await loadTenantEvidence(live.deps.pool, tenantId);
         const keys = chooseTrustedKeys(live.deps.pinnedKeys, live.deps.keyFileVerifierKey, evidence.recordedKeys);
@@ -58,7 +60,7 @@ export function registerAuditCommands(program: Command): void {
         const verifierKeys = [...new Set([...keys.strings, ...evidence.recordedKeys])];
         const kafka = createKafka({ brokers: config.kafka.brokers, clientId: 'palisade-audit' });
         const result = await exportTenant(kafka, topicNames(config.topicPrefix).events, tenantId, opts.out, {
-          checkpoints: evidence.checkpoints, anchors: evidence.anchors, verifierKeys, origin: anchorOrigin(process.env),
+          checkpoints: evidence.checkpoints, anchors: evidence.anchors, verifierKeys, origin: anchors.origin,
         });
         const summary = { tenantId, dir: opts.out, events: result.events, head: result.head, checkpoints: evidence.checkpoints.length, anchors: evidence.anchors.size };
         console.log(opts.json ? JSON.stringify(summary) : `exported ${result.events} events, ${summary.checkpoints} checkpoints and ${summary.anchors} anchors to ${opts.out}; verify with: palisade-verify ${opts.out}`);
@@ -78,7 +80,8 @@ export function registerAuditCommands(program: Command): void {
       const tenantId = requireTenant(opts.tenant);
       const seq = Number(opts.seq);
       if (!/^[1-9][0-9]*$/.test(opts.seq) || !Number.isSafeInteger(seq)) throw new Error(`--seq must be a positive integer, got '${opts.seq}'`);
-      const live = openLiveAudit(loadConfig(), process.env, { pinnedKeys: opts.anchorKey });
+      const config = loadConfig();
+      const live = openLiveAudit(config, anchorAuditOptions(config), { pinnedKeys: opts.anchorKey });
       try {
         const result = await proveEvent(live.deps, tenantId, seq);
         if (opts.json) console.log(JSON.stringify(result));

@@ -113,7 +113,7 @@ export function registerChatCommands(program: Command): void {
       const result = await tryChatTurn({
         kafka: createKafka({ brokers: config.kafka.brokers, clientId: 'palisade-chat-try' }),
         brokers: config.kafka.brokers, topics: topicNames(config.topicPrefix), databaseUrl: config.databaseUrl,
-        masterKey: loadMasterKey(process.env, config.dataDir, config.databaseUrl), say,
+        masterKey: loadMasterKey(config), say,
       }, { apiKey, message: options.message });
       if (options.json) console.log(JSON.stringify(result.ok ? { ok: true, tenantId: result.tenantId, model: result.model, inputTokens: result.inputTokens, outputTokens: result.outputTokens } : result));
       else if (result.ok) console.log(`\n${result.model} (${result.inputTokens} in / ${result.outputTokens} out tokens):\n\n${result.reply}\n`);

@@ -5,7 +5,8 @@ import { createLogger } from '../adapters/logger.ts';
 import { createKafka } from '../adapters/kafka/client.ts';
 import { groupHasMembers } from '../adapters/kafka/groups.ts';
 import { topicNames } from '../adapters/kafka/topics.ts';
-import { processorOptions, startProcessor, type Service } from './services.ts';
+import { processorOptions } from '../deploy/config/services.ts';
+import { startProcessor, type Service } from './services.ts';
 import { runDemoScenario } from './demo-scenario.ts';
 
 export function registerDemoCommand(program: Command): void {

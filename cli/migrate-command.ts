@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../deploy/config/config.ts';
 import { oneLine } from '../deploy/errors.ts';
-import { ensureDatabase, redactUrl } from '../adapters/postgres/database.ts';
+import { redactUrl } from '../adapters/postgres/database.ts';
+import { ensureDatabase } from '../deploy/postgres/server.ts';
 import { migrate } from '../adapters/postgres/migrate.ts';
 
 export function registerMigrateCommand(program: Command): void {

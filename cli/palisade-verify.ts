@@ -5,7 +5,8 @@
 import { availableParallelism } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { describeAudit as describe } from '../audit/describe.ts';
-import { BundleError, verifyBundle } from '../audit/bundle/verify-bundle.ts';
+import { BundleError } from '../audit/errors.ts';
+import { verifyBundle } from '../audit/bundle/verify-bundle.ts';
 import { spinner } from './progress.ts';
 
 const EXIT_OK = 0;

@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
-import { configAndLogger, startProcessor, stopOnSignals, type Service } from './services.ts';
-import { startProjector } from '../projections/service.ts';
-import { startAnchorer } from '../projections/anchors/anchorer.ts';
+import { configAndLogger, startAnchorer, startProcessor, startProjector, stopOnSignals, type Service } from './services.ts';
 import type { AppConfig } from '../deploy/config/config.ts';
 import type { Logger } from '../adapters/logger.ts';
 

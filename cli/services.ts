@@ -1,11 +1,12 @@
 // Builds the long-running services from the validated config, and runs them until a signal.
 import { loadConfig, type AppConfig } from '../deploy/config/config.ts';
+import { anchorerOptions } from '../deploy/config/anchors.ts';
+import { processorOptions, projectorOptions } from '../deploy/config/services.ts';
 import { createLogger, type Logger } from '../adapters/logger.ts';
 import { topicNames } from '../adapters/kafka/topics.ts';
 import { CommandProcessor } from '../consumers/command-processor/processor.ts';
-import { PROCESSOR_DEFAULTS, type ProcessorOptions } from '../consumers/command-processor/options.ts';
-import { startAnchorer } from '../projections/anchors/anchorer.ts';
-import { startProjector } from '../projections/service.ts';
+import { Anchorer } from '../projections/anchors/anchorer.ts';
+import { Projector } from '../projections/projector.ts';
 import { loadMasterKey } from '../deploy/config/master-key.ts';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -31,30 +32,40 @@ export interface Service {
   stop(): Promise<void>;
 }
 
-export function processorOptions(config: AppConfig): ProcessorOptions {
-  const topics = topicNames(config.topicPrefix);
-  return {
-    ...PROCESSOR_DEFAULTS,
-    brokers: config.kafka.brokers,
-    databaseUrl: config.databaseUrl,
-    groupId: `${config.topicPrefix}${PROCESSOR_DEFAULTS.groupId}`,
-    sessionTimeoutMs: config.sessionTimeoutMs,
-    topics: { commands: topics.commands, events: topics.events, results: topics.results, deadLetter: topics.deadLetter },
-    // Refuses to start (MasterKeyError, a ConfigError) when the key is missing or malformed.
-    masterKey: loadMasterKey(process.env, config.dataDir, config.databaseUrl),
-  };
+/** What every long-running service offers: start, stop, and a promise settled when it cannot go on. */
+interface Runnable {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  waitForCrash(): Promise<unknown>;
 }
 
-export async function startProcessor(config: AppConfig, log: Logger): Promise<Service> {
-  const processor = new CommandProcessor(processorOptions(config), log.child({ service: 'command-processor' }));
-  await processor.start();
-  // A consumer kafkajs will not restart leaves the process alive but idle: exit instead, so a
-  // supervisor (or the operator) restarts it and the partitions are rebuilt from the log.
-  void processor.waitForCrash().then((error) => {
-    log.fatal({ err: String(error) }, 'command processor crashed beyond recovery; exiting');
+/**
+ * Starts `service` in this process. One that cannot continue (a consumer kafkajs will not
+ * restart, a corrupt topic) would leave the process alive but idle: it exits instead, so a
+ * supervisor (or the operator) restarts it and it resumes from its committed state.
+ */
+async function supervise(name: string, service: Runnable, log: Logger, crashed: string): Promise<Service> {
+  await service.start();
+  void service.waitForCrash().then((error) => {
+    log.fatal({ err: String(error) }, crashed);
     process.exit(1);
   });
-  return { name: 'command-processor', stop: () => processor.stop() };
+  return { name, stop: () => service.stop() };
+}
+
+export function startProcessor(config: AppConfig, log: Logger): Promise<Service> {
+  const processor = new CommandProcessor(processorOptions(config), log.child({ service: 'command-processor' }));
+  return supervise('command-processor', processor, log, 'command processor crashed beyond recovery; exiting');
+}
+
+export function startProjector(config: AppConfig, log: Logger): Promise<Service> {
+  const projector = new Projector(projectorOptions(config), log.child({ service: 'projector' }));
+  return supervise('projector', projector, log, 'projector stopped beyond recovery; exiting');
+}
+
+export function startAnchorer(config: AppConfig, log: Logger): Promise<Service> {
+  const anchorer = new Anchorer(anchorerOptions(config), log.child({ service: 'anchorer' }));
+  return supervise('anchorer', anchorer, log, 'anchorer stopped on a failure; exiting so a supervisor restarts it');
 }
 
 /**
@@ -101,9 +112,9 @@ export async function chatWorkerProducerKey(chat: ChatConfig, databaseUrl: strin
 
 /** The chat worker's options from the validated config (refuses to start on a bad value). */
 export async function chatWorkerOptions(config: AppConfig, log: Logger): Promise<ChatWorkerOptions> {
-  const chat = loadChatConfig(process.env, config.dataDir, config.databaseUrl);
+  const chat = loadChatConfig(config);
   const topics = topicNames(config.topicPrefix);
-  const masterKey = loadMasterKey(process.env, config.dataDir, config.databaseUrl);
+  const masterKey = loadMasterKey(config);
   const producer = await chatWorkerProducerKey(chat, config.databaseUrl, log);
   return {
     brokers: config.kafka.brokers,
@@ -121,26 +132,22 @@ export async function chatWorkerOptions(config: AppConfig, log: Logger): Promise
 
 export async function startChatWorker(config: AppConfig, log: Logger): Promise<Service> {
   const options = await chatWorkerOptions(config, log);
-  const worker = new ChatWorker(options, log.child({ service: 'chat-worker' }));
   const forget = () => {
     zero(options.indexKey as Buffer);
     zero(options.producer.secretKey);
     destroyKek(options.masterKey);
   };
+  let service: Service;
   try {
-    await worker.start();
+    service = await supervise('chat-worker', new ChatWorker(options, log.child({ service: 'chat-worker' })), log, 'chat worker crashed beyond recovery; exiting');
   } catch (error) {
     forget();
     throw error;
   }
-  void worker.waitForCrash().then((error) => {
-    log.fatal({ err: String(error) }, 'chat worker crashed beyond recovery; exiting');
-    process.exit(1);
-  });
   return {
-    name: 'chat-worker',
+    name: service.name,
     stop: async () => {
-      await worker.stop();
+      await service.stop();
       forget();
     },
   };

@@ -2,8 +2,9 @@
 import type { Command } from 'commander';
 import { oneLine } from '../deploy/errors.ts';
 import { redactUrl } from '../adapters/postgres/database.ts';
-import { stackDown, stackStatus, stackUp } from '../deploy/stack.ts';
-import type { StackProgress, StackStatus, StackUpResult } from '../deploy/stack.ts';
+import { stackDown, stackUp } from '../deploy/stack.ts';
+import type { StackProgress, StackUpResult } from '../deploy/stack.ts';
+import { stackStatus, type StackStatus } from '../deploy/status.ts';
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 

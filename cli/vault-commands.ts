@@ -28,7 +28,7 @@ async function run(name: string, action: () => Promise<void>): Promise<void> {
 /** Runs `fn` with a key store on the configured database and master key; cleans up after. */
 async function withKeyStore<T>(fn: (store: KeyStore, kek: Kek, config: ReturnType<typeof loadConfig>) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  const kek = loadMasterKey(process.env, config.dataDir, config.databaseUrl);
+  const kek = loadMasterKey(config);
   const pool = openPool({ connectionString: config.databaseUrl, max: 2, connectionTimeoutMillis: 10_000, application_name: 'palisade-vault' });
   try {
     return await fn(new KeyStore(pool, kek, { cache: false }), kek, config);
@@ -109,7 +109,7 @@ export function registerVaultCommands(program: Command): void {
             if (newKek.id === kek.id) {
               throw new KeyStoreError('SAME_KEK', `--new-key-file holds the master key already in use (kekId ${kek.id}); give a different key`);
             }
-            const source = masterKeySource(process.env, config.dataDir, config.databaseUrl);
+            const source = masterKeySource(config);
             const progress = opts.json === true ? undefined : progressPrinter();
             if (progress !== undefined) process.stderr.write(`rotating from master key ${kek.id} to ${newKek.id}\n`);
             let result;

@@ -1,23 +1,16 @@
 // The anchor signing key: an Ed25519 key file in crypto/key-file.ts's format (0600, refused when
-// group- or world-readable), from PALISADE_ANCHOR_KEY_FILE or <data dir>/keys/anchor.json, which
+// group- or world-readable), where the configuration says (deploy/config/anchors.ts), which
 // `palisade stack up` creates for local use. Beside it, <name>.pub holds the base64 public key,
 // so auditors and `palisade audit` can pin the key without read access to the secret. The secret
 // lives in sodium secure memory and is never logged.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { generateSigningKeyPair } from './ed25519.ts';
-import { readSigningKeyFile, writeSigningKeyFile, type SigningKey } from './key-file.ts';
+import { writeSigningKeyFile } from './key-file.ts';
 import { verifierKeyString } from './note.ts';
 import { zero } from './secure-memory.ts';
-import type { Env } from '../deploy/config/env.ts';
-import { envValue } from '../deploy/config/env.ts';
-import { AnchorerError } from '../projections/anchors/errors.ts';
 
 export const ANCHOR_KEY_ID = 'palisade-anchors';
-
-export function anchorKeyFile(env: Env, dataDir: string): string {
-  return envValue(env, 'PALISADE_ANCHOR_KEY_FILE') ?? join(dataDir, 'keys', 'anchor.json');
-}
 
 export function publicKeyFileOf(keyFile: string): string {
   return keyFile.endsWith('.json') ? `${keyFile.slice(0, -'.json'.length)}.pub` : `${keyFile}.pub`;
@@ -36,13 +29,6 @@ export function ensureAnchorKeyFile(keyFile: string): { created: boolean; keyFil
   }
   writeFileSync(publicKeyFile, `${pair.publicKey.toString('base64')}\n`, { mode: 0o644 });
   return { created: true, keyFile, publicKeyFile };
-}
-
-export function loadAnchorSigningKey(keyFile: string): SigningKey {
-  if (!existsSync(keyFile)) {
-    throw new AnchorerError('NO_SIGNING_KEY', `no anchor signing key at ${keyFile}: run \`palisade stack up\` (creates one for local use) or set PALISADE_ANCHOR_KEY_FILE to an Ed25519 key file`);
-  }
-  return readSigningKeyFile(keyFile);
 }
 
 /** The verifier key string of the key beside `keyFile` (its .pub file), or undefined when there is none. */

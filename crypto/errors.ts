@@ -1,5 +1,6 @@
 // Errors of the crypto layer (STYLE.md §10): match on `code`, never on message text.
 // Messages never contain key material.
+import { PalisadeError } from '../domain/error-base.ts';
 
 export type CryptoErrorCode =
   | 'INVALID_SECRET_KEY' // not a 64-byte libsodium Ed25519 secret key
@@ -10,8 +11,9 @@ export type CryptoErrorCode =
   | 'INVALID_VERIFIER_KEY' // not a C2SP Ed25519 verifier key string "<name>+<hex id>+<base64>"
   | 'INVALID_NOTE_TEXT'; // text that cannot be signed as a note (see crypto/note.ts)
 
-export class CryptoError extends Error {
+export class CryptoError extends PalisadeError<CryptoErrorCode> {
   readonly code: CryptoErrorCode;
+  readonly retriable = false;
 
   constructor(code: CryptoErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);

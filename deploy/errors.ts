@@ -1,5 +1,6 @@
 // Errors of the local stack (STYLE.md §10): a stable `code` to match on, `retriable`, `cause`.
 // Messages are one line and say what to do; the CLI prints them as they are.
+import { PalisadeError } from '../domain/error-base.ts';
 
 export type StackErrorCode =
   | 'MISSING_TOOL' // java / mvn not installed
@@ -15,12 +16,12 @@ export type StackErrorCode =
   | 'UNSUPPORTED_PLATFORM'
   | 'PERMISSION'; // the postgres user cannot reach the data dir
 
-export class StackError extends Error {
+export class StackError extends PalisadeError<StackErrorCode> {
   readonly code: StackErrorCode;
   readonly retriable: boolean;
 
   constructor(code: StackErrorCode, message: string, options: { cause?: unknown; retriable?: boolean } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(message, options);
     this.name = 'StackError';
     this.code = code;
     this.retriable = options.retriable ?? false;

@@ -92,6 +92,7 @@ export interface DetachedSpawn {
   readonly cwd: string;
   /** stdout and stderr are appended here (so the child holds no pipe of ours). */
   readonly logFile: string;
+  /** The child's whole environment; this process's by default. */
   readonly env?: NodeJS.ProcessEnv;
 }
 
@@ -101,7 +102,7 @@ export function spawnDetached(options: DetachedSpawn): Promise<number> {
   try {
     const child = spawn(options.command, [...options.args], {
       cwd: options.cwd,
-      env: options.env ?? process.env,
+      ...(options.env === undefined ? {} : { env: options.env }), // else the parent's environment
       detached: true,
       stdio: ['ignore', fd, fd],
     });

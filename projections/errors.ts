@@ -1,5 +1,6 @@
 // Errors of the read-model layer (STYLE.md §10): a stable `code` to match on, `retriable`, and
 // the underlying `cause`. Messages may improve; codes do not change.
+import { PalisadeError } from '../domain/error-base.ts';
 
 export type ProjectionErrorCode =
   // The projector wrapper refused a statement before it reached PostgreSQL.
@@ -28,7 +29,7 @@ export type ProjectionErrorCode =
   // A read through the app role failed; the message never carries the server's text.
   | 'READ_FAILED';
 
-export class ProjectionError extends Error {
+export class ProjectionError extends PalisadeError<ProjectionErrorCode> {
   readonly code: ProjectionErrorCode;
   readonly retriable: boolean;
 
@@ -37,6 +38,15 @@ export class ProjectionError extends Error {
     this.name = 'ProjectionError';
     this.code = code;
     this.retriable = options.retriable ?? false;
+  }
+}
+
+/** A read through the app role failed: READ_FAILED with the SQLSTATE only (a server message could quote row data). */
+export class AppReadError extends ProjectionError {
+  readonly sqlState: string | undefined;
+  constructor(sqlState: string | undefined, cause: unknown) {
+    super('READ_FAILED', `read-model query failed${sqlState === undefined ? '' : ` (SQLSTATE ${sqlState})`}`, { cause });
+    this.sqlState = sqlState;
   }
 }
 

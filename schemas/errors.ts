@@ -1,6 +1,7 @@
 // Errors of the schema/codec layer (STYLE.md §10). Match on `code`, never on message text.
 // Messages name the field and the JSON type found, never the value (it may be a secret).
 // A codec error is never retriable: the same bytes or the same value fail the same way.
+import { PalisadeError } from '../domain/error-base.ts';
 
 export type CodecErrorCode =
   // decoding
@@ -15,7 +16,7 @@ export type CodecErrorCode =
   // loading schemas at startup
   | 'INVALID_SCHEMA_FILE';
 
-export class CodecError extends Error {
+export class CodecError extends PalisadeError<CodecErrorCode> {
   readonly code: CodecErrorCode;
   /** Dotted path of the offending field (e.g. "payload.owner.email"), when there is one. */
   readonly path: string | undefined;

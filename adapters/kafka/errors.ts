@@ -1,5 +1,6 @@
 // Infrastructure errors of the Kafka edge (STYLE.md §10): they carry `retriable` and `cause`;
-// callers match on the class or `kind`, never on message text.
+// callers match on the class or `kind` (= `code`), never on message text.
+import { PalisadeError } from '../../domain/error-base.ts';
 
 export type KafkaFailureKind =
   /** Another writer took over this transactional id: stop writing, rebuild before any retry. */
@@ -11,14 +12,33 @@ export type KafkaFailureKind =
   /** Outcome unknown or client state broken: recreate the producer and rebuild from the log. */
   | 'fatal';
 
-export class KafkaEdgeError extends Error {
+export class KafkaEdgeError extends PalisadeError<KafkaFailureKind> {
+  readonly code: KafkaFailureKind;
+  /** What the caller must do; the same as `code` (the edge matched on `kind` before errors had codes). */
   readonly kind: KafkaFailureKind;
   readonly retriable: boolean;
   constructor(message: string, kind: KafkaFailureKind, cause?: unknown) {
     super(message, { cause });
     this.name = 'KafkaEdgeError';
+    this.code = kind;
     this.kind = kind;
     this.retriable = kind !== 'fenced' && kind !== 'fatal';
+  }
+}
+
+export type TopicSetupErrorCode = 'INVALID_SPEC' | 'PARTITION_MISMATCH' | 'CONFIG_MISMATCH';
+
+/** An existing topic differs from its spec (or a spec is invalid). Not retriable: fix and rerun. */
+export class TopicSetupError extends PalisadeError<TopicSetupErrorCode> {
+  readonly code: TopicSetupErrorCode;
+  readonly topic: string;
+  readonly retriable = false;
+
+  constructor(code: TopicSetupErrorCode, topic: string, message: string) {
+    super(message);
+    this.name = 'TopicSetupError';
+    this.code = code;
+    this.topic = topic;
   }
 }
 

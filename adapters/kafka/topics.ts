@@ -4,6 +4,7 @@
 // processor owning commands partition p is the only writer of events partition p.
 import kafkajs from 'kafkajs';
 import type { Admin } from 'kafkajs';
+import { TopicSetupError } from './errors.ts';
 
 const { Kafka, logLevel, ConfigResourceTypes } = kafkajs;
 
@@ -21,22 +22,6 @@ export interface TopicNames {
   readonly results: string;
   readonly anchors: string;
   readonly deadLetter: string;
-}
-
-export type TopicSetupErrorCode = 'INVALID_SPEC' | 'PARTITION_MISMATCH' | 'CONFIG_MISMATCH';
-
-/** An existing topic differs from its spec (or a spec is invalid). Not retriable: fix and rerun. */
-export class TopicSetupError extends Error {
-  readonly code: TopicSetupErrorCode;
-  readonly topic: string;
-  readonly retriable = false;
-
-  constructor(code: TopicSetupErrorCode, topic: string, message: string) {
-    super(message);
-    this.name = 'TopicSetupError';
-    this.code = code;
-    this.topic = topic;
-  }
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;

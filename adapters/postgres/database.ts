@@ -1,10 +1,8 @@
-// Small PostgreSQL helpers for the stack, migrations and tests: connect with a timeout, wait for
-// a server, create a database when missing, drop one.
+// Small PostgreSQL helpers for the stack, migrations and tests: connect with a timeout, name
+// and rename a URL's database, create and drop one.
 import pg from 'pg';
 import type { Client as PgClient } from 'pg';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { databaseNameOf } from '../../deploy/config/env.ts';
-import { StackError, oneLine } from '../../deploy/errors.ts';
+import { quoteIdent } from './roles.ts';
 
 /** Run `fn` with a connected client, ending it afterwards in every case. */
 export async function withClient<T>(databaseUrl: string, fn: (client: PgClient) => Promise<T>, connectTimeoutMs = 10_000): Promise<T> {
@@ -16,6 +14,12 @@ export async function withClient<T>(databaseUrl: string, fn: (client: PgClient) 
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+/** The database name in a postgres URL (undefined when it names none). */
+export function databaseNameOf(databaseUrl: string): string | undefined {
+  const name = decodeURIComponent(new URL(databaseUrl).pathname.replace(/^\//, ''));
+  return name.length > 0 && !name.includes('/') ? name : undefined;
 }
 
 /** The same server's maintenance database (`postgres`), for CREATE / DROP DATABASE. */
@@ -41,55 +45,6 @@ export function redactUrl(databaseUrl: string): string {
   } catch {
     return '(unparseable URL)';
   }
-}
-
-/** Wait until `databaseUrl` accepts a login and `select 1`. */
-export async function waitForPostgres(
-  databaseUrl: string,
-  options: { timeoutMs: number; alive?: () => boolean; logFile?: string },
-): Promise<void> {
-  const deadline = Date.now() + options.timeoutMs;
-  const see = options.logFile === undefined ? '' : `; see ${options.logFile}`;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    if (options.alive !== undefined && !options.alive())
-      throw new StackError('START_FAILED', `PostgreSQL exited during start${see}`);
-    try {
-      await withClient(databaseUrl, (client) => client.query('select 1'), 2_000);
-      return;
-    } catch (error) {
-      lastError = error;
-      // 3D000: the server is up but the database does not exist; waiting will not help.
-      if ((error as { code?: string }).code === '3D000') return;
-    }
-    await sleep(200);
-  }
-  throw new StackError(
-    'START_TIMEOUT',
-    `PostgreSQL at ${redactUrl(databaseUrl)} did not answer within ${Math.round(options.timeoutMs / 1000)} s (last error: ${oneLine(lastError)})${see}`,
-    { cause: lastError, retriable: true },
-  );
-}
-
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-/** Create the database named in `databaseUrl` when it does not exist (via the `postgres` db). */
-export async function ensureDatabase(databaseUrl: string): Promise<{ created: boolean }> {
-  const name = databaseNameOf(databaseUrl);
-  if (name === undefined) throw new StackError('START_FAILED', `${redactUrl(databaseUrl)} names no database`);
-  return withClient(maintenanceUrl(databaseUrl), async (client) => {
-    const found = await client.query('select 1 from pg_database where datname = $1', [name]);
-    if (found.rowCount !== 0) return { created: false };
-    try {
-      await client.query(`create database ${quoteIdent(name)}`);
-      return { created: true };
-    } catch (error) {
-      if ((error as { code?: string }).code === '42P04') return { created: false }; // created concurrently
-      throw error;
-    }
-  });
 }
 
 /** Create database `name` on the server of `serverUrl` (errors if it exists). */

@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { withClient } from './database.ts';
+import { MigrationError } from './errors.ts';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations', import.meta.url));
 
@@ -20,19 +21,6 @@ export interface Migration {
   readonly sql: string;
   /** Lowercase hex SHA-256 of the file's bytes. */
   readonly checksum: string;
-}
-
-export type MigrationErrorCode = 'INVALID_FILE' | 'CHECKSUM_MISMATCH' | 'UNKNOWN_APPLIED' | 'FAILED';
-
-export class MigrationError extends Error {
-  readonly code: MigrationErrorCode;
-  readonly retriable = false;
-
-  constructor(code: MigrationErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'MigrationError';
-    this.code = code;
-  }
 }
 
 export interface MigrateOptions {

@@ -3,7 +3,7 @@
 // are cluster-wide while every test database needs its own.
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { ProjectionError } from '../../projections/errors.ts';
+import { MigrationError } from './errors.ts';
 
 export const ROLE_KINDS = ['owner', 'projector', 'writer', 'eraser', 'app', 'analysts', 'auditors'] as const;
 export type RoleKind = (typeof ROLE_KINDS)[number];
@@ -39,7 +39,7 @@ export async function loadRoles(q: Queryable): Promise<TenancyRoles> {
   } catch (error) {
     if ((error as { code?: string }).code !== '42P01' && (error as { code?: string }).code !== '3F000') throw error;
   }
-  throw new ProjectionError('NOT_MIGRATED', 'this database has no read-model roles yet: run `palisade migrate` (or `palisade stack up`)');
+  throw new MigrationError('NOT_MIGRATED', 'this database has no read-model roles yet: run `palisade migrate` (or `palisade stack up`)');
 }
 
 export async function loadRolesFrom(databaseUrl: string): Promise<TenancyRoles> {

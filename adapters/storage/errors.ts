@@ -1,5 +1,6 @@
 // Errors of immutable anchor storage (STYLE.md §10): `retriable` says whether trying the same
 // call again can help; match on `code`.
+import { PalisadeError } from '../../domain/error-base.ts';
 
 export type AnchorStoreErrorCode =
   | 'INVALID_OPTIONS' // a bad store option (names the variable to fix)
@@ -7,7 +8,7 @@ export type AnchorStoreErrorCode =
   | 'CONFLICT' // the key already holds other bytes: never overwritten
   | 'UNAVAILABLE'; // the store did not answer (network, permissions, disk)
 
-export class AnchorStoreError extends Error {
+export class AnchorStoreError extends PalisadeError<AnchorStoreErrorCode> {
   readonly code: AnchorStoreErrorCode;
   readonly retriable: boolean;
 

@@ -1,53 +1,13 @@
-// Which immutable store anchors go to, from the environment (validated at start, STYLE.md §11):
-//   PALISADE_ANCHOR_STORE        fs (default) | s3
-//   PALISADE_ANCHOR_DIR          fs: the write-once directory (default <data dir>/anchors)
-//   PALISADE_S3_BUCKET           s3: a bucket created with Object Lock (default: the local stack's)
-//   PALISADE_S3_ENDPOINT         s3: a non-AWS endpoint, e.g. http://127.0.0.1:9000 (default: AWS,
-//                                or the local stack's moto when `palisade stack up --s3` recorded one)
-//   PALISADE_S3_REGION           s3: default us-east-1
-//   PALISADE_S3_PREFIX           s3: key prefix, default "anchors/"
-//   PALISADE_S3_RETENTION_DAYS   s3: COMPLIANCE retention, default 2555 (7 years); cannot be shortened later
-// Credentials for s3 come from the AWS SDK's default chain (AWS_ACCESS_KEY_ID, profiles, roles).
-import { isAbsolute, join, resolve } from 'node:path';
-import type { Env } from '../../deploy/config/env.ts';
-import { envValue, parseIntegerVariable } from '../../deploy/config/env.ts';
-import { ConfigError } from '../../deploy/config/errors.ts';
-import { LOCAL_S3_CREDENTIALS, readLocalS3State } from '../../deploy/s3/local-s3.ts';
+// Which immutable store anchors go to (deploy/config/anchor-store.ts reads it from the
+// environment), and opening it.
 import type { AnchorStore } from './anchor-store.ts';
 import { FsAnchorStore } from './fs-store.ts';
 import { S3AnchorStore, type S3StoreOptions } from './s3-store.ts';
 
 export type AnchorStoreOptions = { readonly kind: 'fs'; readonly dir: string } | ({ readonly kind: 's3' } & S3StoreOptions);
 
+/** COMPLIANCE retention of an s3 store: 7 years. */
 export const DEFAULT_RETENTION_DAYS = 2555;
-
-export function anchorStoreOptionsFromEnv(env: Env, dataDir: string): AnchorStoreOptions {
-  const kind = envValue(env, 'PALISADE_ANCHOR_STORE') ?? 'fs';
-  if (kind === 'fs') {
-    const dir = envValue(env, 'PALISADE_ANCHOR_DIR');
-    return { kind: 'fs', dir: dir === undefined ? join(dataDir, 'anchors') : isAbsolute(dir) ? dir : resolve(dir) };
-  }
-  if (kind !== 's3') throw new ConfigError('PALISADE_ANCHOR_STORE', `is "${kind}"`, 'use fs (a write-once directory) or s3 (a bucket with Object Lock)');
-  const local = readLocalS3State(dataDir);
-  const bucket = envValue(env, 'PALISADE_S3_BUCKET') ?? local?.bucket;
-  if (bucket === undefined) throw new ConfigError('PALISADE_S3_BUCKET', 'is not set', 'name a bucket created with Object Lock, or run `palisade stack up --s3`');
-  const endpoint = envValue(env, 'PALISADE_S3_ENDPOINT') ?? local?.endpoint;
-  if (endpoint !== undefined && !/^https?:\/\/[^\s/]+\/?$/.test(endpoint)) {
-    throw new ConfigError('PALISADE_S3_ENDPOINT', `is "${endpoint}"`, 'set it like PALISADE_S3_ENDPOINT=http://127.0.0.1:9000');
-  }
-  const prefix = envValue(env, 'PALISADE_S3_PREFIX') ?? 'anchors/';
-  if (!/^[A-Za-z0-9._/-]{0,200}$/.test(prefix)) throw new ConfigError('PALISADE_S3_PREFIX', `is "${prefix}"`, 'use letters, digits, ".", "_", "-" and "/"');
-  const usesLocalStack = local !== undefined && endpoint === local.endpoint && envValue(env, 'AWS_ACCESS_KEY_ID') === undefined;
-  return {
-    kind: 's3',
-    bucket,
-    prefix,
-    region: envValue(env, 'PALISADE_S3_REGION') ?? local?.region ?? 'us-east-1',
-    ...(endpoint === undefined ? {} : { endpoint }),
-    retentionDays: parseIntegerVariable(env, 'PALISADE_S3_RETENTION_DAYS', { min: 1, max: 36_500 }, DEFAULT_RETENTION_DAYS),
-    ...(usesLocalStack ? { credentials: LOCAL_S3_CREDENTIALS } : {}),
-  };
-}
 
 /** Opens the store; s3 refuses a bucket without Object Lock. */
 export async function openAnchorStore(options: AnchorStoreOptions): Promise<AnchorStore> {

@@ -5,6 +5,7 @@
 // and the tenant's tree, matched against every checkpoint. Reports the first failure.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { BundleError } from '../errors.ts';
 import { parseVerifierKey } from '../../crypto/note.ts';
 import { FsAnchorStore } from '../../adapters/storage/fs-store.ts';
 import { verifyAnchorEvidence } from '../anchor-evidence.ts';
@@ -27,14 +28,6 @@ export interface BundleVerifyOptions {
   readonly jobs?: number;
   /** Bytes of events.jsonl per worker task (parallel-verify.ts); tests make it small. */
   readonly chunkBytes?: number;
-}
-
-/** A bundle that cannot be read at all (missing files, unknown format): not a verification result. */
-export class BundleError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'BundleError';
-  }
 }
 
 export async function verifyBundle(dir: string, options: BundleVerifyOptions = {}): Promise<TenantAudit> {

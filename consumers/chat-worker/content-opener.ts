@@ -22,6 +22,7 @@ import { VaultError } from '../../crypto/vault/errors.ts';
 import type { WrappedDek } from '../../crypto/vault/key-wrap.ts';
 import { open, parseSealedValue } from '../../crypto/vault/sealed-value.ts';
 import type { SecureBuffer } from '../../crypto/secure-memory.ts';
+import { PalisadeError } from '../../domain/error-base.ts';
 
 /** What the opener needs of the key store (KeyStore satisfies it). */
 export interface ContentKeys {
@@ -31,7 +32,7 @@ export interface ContentKeys {
   countOpen?(tenantId: string, kid: string, kv: number): Promise<unknown>;
 }
 
-export class ContentOpenError extends Error {
+export class ContentOpenError extends PalisadeError<'CONTENT_UNREADABLE'> {
   readonly code = 'CONTENT_UNREADABLE';
   readonly retriable = false;
   constructor(message: string) {

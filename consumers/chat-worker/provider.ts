@@ -14,6 +14,7 @@ import Anthropic, { APIConnectionTimeoutError, APIError, APIUserAbortError } fro
 import type { ChatFailureReason } from '../../domain/tenant/chat-types.ts';
 import type { SecureBuffer } from '../../crypto/secure-memory.ts';
 import type { Prompt } from './prompt.ts';
+import { PalisadeError } from '../../domain/error-base.ts';
 
 export type ProviderFailureReason = Exclude<ChatFailureReason, 'NO_PROVIDER_KEY' | 'USER_GONE'>;
 
@@ -68,7 +69,9 @@ export interface ProviderCall {
 }
 
 /** Thrown when `signal` aborted the call: the turn is neither answered nor failed. */
-export class ProviderAbortedError extends Error {
+export class ProviderAbortedError extends PalisadeError<'PROVIDER_ABORTED'> {
+  readonly code = 'PROVIDER_ABORTED';
+  readonly retriable = false;
   constructor() {
     super('the provider call was aborted');
     this.name = 'ProviderAbortedError';

@@ -1,5 +1,7 @@
 // Rejection codes the processor itself produces, before or around the domain's decide
-// (domain/errors.ts holds the domain's). Stable: clients match on them.
+// (domain/errors.ts holds the domain's). Stable: clients match on them. And the processor's
+// error classes.
+import { PalisadeError } from '../../domain/error-base.ts';
 
 export const ProcessorCode = {
   /** The record's key or partition does not match the tenant (single-writer guarantee). */
@@ -75,3 +77,29 @@ export const DeadLetterCode = {
   COMMAND_TOO_LARGE: 'COMMAND_TOO_LARGE',
   UNAUTHENTICATED: 'UNAUTHENTICATED',
 } as const;
+
+/**
+ * A refusal the command gets (the box is bad, not the processor): the batch goes on. Anything
+ * else thrown by `seal` (PostgreSQL down, …) is the processor's problem and retries the batch.
+ */
+export class IntakeRefused extends PalisadeError<ProcessorCode> {
+  readonly code: ProcessorCode;
+  readonly retriable = false;
+  constructor(code: ProcessorCode, message: string) {
+    super(message);
+    this.name = 'IntakeRefused';
+    this.code = code;
+  }
+}
+
+/** A processor option that cannot work (names the option; the processor refuses to start). */
+export class ProcessorOptionError extends PalisadeError<'INVALID_OPTION'> {
+  readonly code = 'INVALID_OPTION';
+  readonly retriable = false;
+  readonly option: string;
+  constructor(option: string, problem: string) {
+    super(`command processor option ${option}: ${problem}`);
+    this.name = 'ProcessorOptionError';
+    this.option = option;
+  }
+}

@@ -15,11 +15,11 @@ import { partitionFor } from '../../adapters/kafka/partitioner.ts';
 import type { InRecord } from '../../adapters/kafka/messages.ts';
 import { authenticate } from './authenticate.ts';
 import { commandContentDigest } from './content-digest.ts';
-import { DeadLetterCode, ProcessorCode, UNCHAINED_AUTHENTICATION_CODES } from './errors.ts';
+import { DeadLetterCode, IntakeRefused, ProcessorCode, UNCHAINED_AUTHENTICATION_CODES } from './errors.ts';
 import { commandKey, type BatchView, type RecordedOutcome } from './partition-state.ts';
 import type { ProducerKeyLookup } from './producer-keys.ts';
 import { hasPendingSecrets, sealPendingSecrets } from './seal-events.ts';
-import { IntakeRefused, type SecretSealing } from './secret-sealer.ts';
+import type { SecretSealing } from './secret-sealer.ts';
 
 export interface CommandContext {
   readonly partition: number;

@@ -1,5 +1,6 @@
 // One typed options object for the processor, validated at start (STYLE.md §11).
 import type { Kek } from '../../crypto/vault/key-wrap.ts';
+import { ProcessorOptionError } from './errors.ts';
 
 export interface Topics {
   readonly commands: string;
@@ -49,15 +50,6 @@ export const PROCESSOR_DEFAULTS = {
   sessionTimeoutMs: 30_000,
   stallTimeoutMs: 45_000,
 } as const;
-
-export class ProcessorOptionError extends Error {
-  readonly option: string;
-  constructor(option: string, problem: string) {
-    super(`command processor option ${option}: ${problem}`);
-    this.name = 'ProcessorOptionError';
-    this.option = option;
-  }
-}
 
 export function validateProcessorOptions(options: ProcessorOptions): ProcessorOptions {
   if (options.brokers.length === 0) throw new ProcessorOptionError('brokers', 'at least one broker is required (set KAFKA_BROKERS or run `palisade stack up`)');

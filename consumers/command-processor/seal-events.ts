@@ -3,8 +3,8 @@
 // itself is the injected SecretSealing.
 import type { TenantEvent } from '../../domain/tenant/events.ts';
 import type { PendingSecret } from '../../domain/tenant/types.ts';
-import { ProcessorCode } from './errors.ts';
-import { IntakeRefused, type SecretSealing } from './secret-sealer.ts';
+import { IntakeRefused, ProcessorCode } from './errors.ts';
+import type { SecretSealing } from './secret-sealer.ts';
 
 function isPending(value: unknown): value is PendingSecret {
   return typeof value === 'object' && value !== null && (value as { pending?: unknown }).pending === 'intake';

@@ -12,7 +12,7 @@ import { withDek, type Kek, type WrappedDek } from '../../crypto/vault/key-wrap.
 import { maskSecret } from '../../crypto/vault/mask.ts';
 import { seal } from '../../crypto/vault/sealed-value.ts';
 import { KeyStoreError } from '../../crypto/vault/store/errors.ts';
-import { ProcessorCode } from './errors.ts';
+import { IntakeRefused, ProcessorCode } from './errors.ts';
 
 /** Where the sealer gets a user's DEK at a key version (crypto/vault/store/: get or create, race-safe). */
 export interface DekSource {
@@ -29,19 +29,6 @@ export interface SealedOutput {
 
 export interface SecretSealing {
   seal(pending: PendingSecret, options: { readonly mask: boolean }): Promise<SealedOutput>;
-}
-
-/**
- * A refusal the command gets (the box is bad, not the processor): the batch goes on. Anything
- * else thrown by `seal` (PostgreSQL down, …) is the processor's problem and retries the batch.
- */
-export class IntakeRefused extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.name = 'IntakeRefused';
-    this.code = code;
-  }
 }
 
 export class SecretSealer implements SecretSealing {

@@ -12,6 +12,9 @@ import { VaultError } from '../../crypto/vault/errors.ts';
 import { withDek, type Kek, type WrappedDek } from '../../crypto/vault/key-wrap.ts';
 import { decryptLegacy } from '../../crypto/vault/legacy.ts';
 import { open } from '../../crypto/vault/sealed-value.ts';
+import { OpenerError } from './errors.ts';
+// Re-exported: callers (the chat worker) match on it where they use the opener.
+export { OpenerError, type OpenerErrorCode } from './errors.ts';
 
 export type SecretRef =
   | { readonly tenantId: string; readonly userId: string; readonly target: 'provider-key'; readonly provider: Provider }
@@ -34,17 +37,6 @@ export interface OpenerDeps {
   reseal(ref: SecretRef, version: number, commandId: string, plaintext: SecureBuffer): Promise<void>;
   /** The old system's secret, when legacy values may exist (PALISADE_LEGACY_SECRET). */
   readonly legacySecret?: string;
-}
-
-export type OpenerErrorCode = 'SECRET_NOT_FOUND' | 'SECRET_DESTROYED' | 'SECRET_UNREADABLE' | 'LEGACY_SECRET_MISSING';
-
-export class OpenerError extends Error {
-  readonly code: OpenerErrorCode;
-  constructor(code: OpenerErrorCode, message: string) {
-    super(message);
-    this.name = 'OpenerError';
-    this.code = code;
-  }
 }
 
 export function bindingOf(ref: SecretRef): Binding {

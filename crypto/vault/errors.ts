@@ -1,6 +1,7 @@
 // Errors of the vault (STYLE.md §10): match on `code`, never on message text. Messages never
 // contain plaintext, key material, ciphertext or the offending value — only what was wrong
 // with it (its name, its expected form). None is retriable: the same input fails again.
+import { PalisadeError } from '../../domain/error-base.ts';
 
 export type VaultErrorCode =
   | 'SEALED_VALUE_MALFORMED' // not the documented sealed-value JSON (shape, version, encoding, lengths)
@@ -20,7 +21,7 @@ export type VaultErrorCode =
   | 'LEGACY_MALFORMED' // not salt:iv:ciphertext hex with the documented lengths
   | 'LEGACY_DECRYPT_FAILED'; // bad padding: almost always the wrong legacy secret (see legacy.ts)
 
-export class VaultError extends Error {
+export class VaultError extends PalisadeError<VaultErrorCode> {
   readonly code: VaultErrorCode;
   readonly retriable = false;
 

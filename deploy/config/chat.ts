@@ -1,19 +1,15 @@
 // The chat worker's configuration (consumers/chat-worker/service.ts), validated at start: a bad
 // value throws ConfigError naming the variable and how to fix it, and the worker refuses to start.
-//   PALISADE_ANTHROPIC_BASE_URL   https://api.anthropic.com   where provider calls go (http(s) URL)
-//   PALISADE_CHAT_MODEL           claude-sonnet-4-6           when a conversation names no model
-//   PALISADE_CHAT_MAX_TOKENS      1024                        1..64000
-//   PALISADE_CHAT_TIMEOUT_MS      60000                       per attempt, 1000..600000
-//   PALISADE_CHAT_MEMORY_LIMIT    5                           memories recalled into a prompt, 0..20
-//   PALISADE_CHAT_WORKER_KEY_FILE <data dir>/keys/chat-worker.json on the local stack (created and
-//                                 registered there if absent); required elsewhere
-//   PALISADE_LEGACY_SECRET        unset                       opens legacy provider keys (re-sealed on first use)
+// Reads PALISADE_ANTHROPIC_BASE_URL, PALISADE_CHAT_MODEL, PALISADE_CHAT_MAX_TOKENS,
+// PALISADE_CHAT_TIMEOUT_MS, PALISADE_CHAT_MEMORY_LIMIT, PALISADE_CHAT_WORKER_KEY_FILE and
+// PALISADE_LEGACY_SECRET (README.md's table says what each means and its default).
 // The environment is read here only: the worker and the provider call get explicit values, so no
 // ANTHROPIC_* variable of the process can change where a user's key goes.
 import { join } from 'node:path';
-import { readStackState } from '../state.ts';
 import { envValue, parseIntegerVariable, type Env } from './env.ts';
+import type { AppConfig } from './config.ts';
 import { ConfigError } from './errors.ts';
+import { onLocalStackServer, recordedLocalStack } from './local-stack.ts';
 
 export const DEFAULT_ANTHROPIC_BASE_URL = 'https://api.anthropic.com';
 export const DEFAULT_CHAT_MODEL = 'claude-sonnet-4-6';
@@ -57,18 +53,8 @@ function parseModel(env: Env): string {
   return value;
 }
 
-function sameServer(a: string, b: string): boolean {
-  try {
-    const x = new URL(a);
-    const y = new URL(b);
-    return x.hostname === y.hostname && (x.port || '5432') === (y.port || '5432');
-  } catch {
-    return false;
-  }
-}
-
 /** The chat worker's settings; `dataDir` and `databaseUrl` from loadConfig(). */
-export function loadChatConfig(env: Env, dataDir: string, databaseUrl: string): ChatConfig {
+export function loadChatConfig({ dataDir, databaseUrl }: Pick<AppConfig, 'dataDir' | 'databaseUrl'>, env: Env = process.env): ChatConfig {
   const baseURL = parseBaseUrl(env);
   const model = parseModel(env);
   const maxTokens = parseIntegerVariable(env, 'PALISADE_CHAT_MAX_TOKENS', { min: 1, max: 64_000 }, 1024);
@@ -80,13 +66,7 @@ export function loadChatConfig(env: Env, dataDir: string, databaseUrl: string): 
   if (keyFile !== undefined) {
     producerKey = { kind: 'file', file: keyFile };
   } else {
-    let stack;
-    try {
-      stack = readStackState(dataDir);
-    } catch {
-      stack = undefined;
-    }
-    if (stack?.postgres === undefined || !sameServer(stack.postgres.url, databaseUrl))
+    if (!onLocalStackServer(recordedLocalStack(dataDir), databaseUrl))
       throw new ConfigError(
         CHAT_WORKER_KEY_FILE_ENV,
         'is not set (and this is not the local stack, where a development key is made)',

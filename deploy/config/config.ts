@@ -1,5 +1,7 @@
-// The application's configuration: environment first, then what `palisade stack up` recorded
-// in <data dir>/stack.json, then local defaults. Validated once; the result is frozen.
+// The application's configuration: where Kafka and PostgreSQL are, topic names, logging.
+// Environment first, then what `palisade stack up` recorded in <data dir>/stack.json, then
+// local defaults. Validated once; the result is frozen. The other files of deploy/config read
+// the variables of one component each; README.md's table says what every variable means.
 import { readStackState } from '../state.ts';
 import type { StackState } from '../state.ts';
 import {
@@ -16,11 +18,9 @@ import {
   parseTopicPrefix,
   resolveDataDir,
 } from './env.ts';
-import type { Env, LogLevel } from './env.ts';
+import type { Env } from './env.ts';
 import { ConfigError } from './errors.ts';
-
-export { ConfigError } from './errors.ts';
-export type { LogLevel } from './env.ts';
+import type { LogLevel } from '../../adapters/logger.ts';
 
 export interface AppConfig {
   /** Git-ignored working directory of the local stack (`.palisade/`). */

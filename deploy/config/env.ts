@@ -2,6 +2,8 @@
 // names the variable and shows a valid example. An empty string counts as unset.
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { LogLevel } from '../../adapters/logger.ts';
+import { databaseNameOf } from '../../adapters/postgres/database.ts';
 import { ConfigError } from './errors.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -16,8 +18,7 @@ export const DEFAULT_DATABASE_NAME = 'palisade';
 /** Superuser password of the embedded dev server; it listens on 127.0.0.1 only. */
 export const EMBEDDED_PG_PASSWORD = 'palisade';
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /** The value of `name`, or undefined when unset or empty. */
 export function envValue(env: Env, name: string): string | undefined {
@@ -25,8 +26,13 @@ export function envValue(env: Env, name: string): string | undefined {
   return value === undefined || value.length === 0 ? undefined : value;
 }
 
+/** This process's environment with `overrides`, for a child process (its tools read the rest). */
+export function childEnvironment(overrides: Env): NodeJS.ProcessEnv {
+  return { ...process.env, ...overrides };
+}
+
 /** PALISADE_DATA_DIR (relative to the working directory) or `<repo>/.palisade`. */
-export function resolveDataDir(env: Env): string {
+export function resolveDataDir(env: Env = process.env): string {
   const value = envValue(env, 'PALISADE_DATA_DIR');
   if (value === undefined) return resolve(REPO_ROOT, '.palisade');
   return isAbsolute(value) ? value : resolve(process.cwd(), value);
@@ -107,12 +113,6 @@ export function parseDatabaseUrl(env: Env): string | undefined {
     throw new ConfigError('DATABASE_URL', `has scheme "${url.protocol}"`, example);
   if (databaseNameOf(value) === undefined) throw new ConfigError('DATABASE_URL', 'names no database', example);
   return value;
-}
-
-/** The database name in a postgres URL (undefined when it names none). */
-export function databaseNameOf(databaseUrl: string): string | undefined {
-  const name = decodeURIComponent(new URL(databaseUrl).pathname.replace(/^\//, ''));
-  return name.length > 0 && !name.includes('/') ? name : undefined;
 }
 
 export function parseLogLevel(env: Env, fallback: LogLevel): LogLevel {

@@ -13,31 +13,12 @@
 // start. The key goes from the file's bytes straight into secure memory; the bytes are zeroed.
 import { closeSync, existsSync, fstatSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readStackState } from '../state.ts';
-import type { StackState } from '../state.ts';
 import { MASTER_KEY_ENV, MASTER_KEY_FILE_ENV, VaultError, type Kek, kekFromHex, kekFromKeyFileBytes } from '../../crypto/vault/index.ts';
 import type { Env } from './env.ts';
-import { ConfigError } from './errors.ts';
+import { MasterKeyError } from './errors.ts';
+import { onLocalStackServer, recordedLocalStack } from './local-stack.ts';
 
 export { MASTER_KEY_ENV, MASTER_KEY_FILE_ENV } from '../../crypto/vault/index.ts';
-
-export type MasterKeyErrorCode =
-  | 'MASTER_KEY_MISSING' // neither variable is set (and no local development key applies)
-  | 'MASTER_KEY_AMBIGUOUS' // both are set
-  | 'MASTER_KEY_MALFORMED' // not 64 hex digits
-  | 'MASTER_KEY_UNREADABLE' // the key file does not exist or cannot be read
-  | 'MASTER_KEY_PERMISSIONS'; // the key file is accessible by group or others, or not a regular file
-
-/** A master key that cannot be loaded: the service must not start. */
-export class MasterKeyError extends ConfigError {
-  readonly code: MasterKeyErrorCode;
-
-  constructor(code: MasterKeyErrorCode, variable: string, problem: string, fix: string) {
-    super(variable, problem, fix);
-    this.name = 'MasterKeyError';
-    this.code = code;
-  }
-}
 
 const MAKE_ONE = `make one with \`openssl rand -hex 32\` (e.g. \`(umask 077; openssl rand -hex 32 > master.key)\`)`;
 
@@ -88,22 +69,11 @@ function fromVaultError(error: unknown, variable: string, problem: string, fix: 
   return new MasterKeyError('MASTER_KEY_MALFORMED', variable, error.code === 'MASTER_KEY_MALFORMED' ? problem : `${problem} (${error.code})`, fix);
 }
 
-function sameServer(a: string, b: string): boolean {
-  try {
-    const x = new URL(a);
-    const y = new URL(b);
-    return x.hostname === y.hostname && (x.port || '5432') === (y.port || '5432');
-  } catch {
-    return false;
-  }
-}
-
-function recordedStack(dataDir: string): StackState | undefined {
-  try {
-    return readStackState(dataDir);
-  } catch {
-    return undefined; // a corrupt stack.json is no local stack
-  }
+/** The variable that names the master key when one is set (non-empty, untrimmed, as masterKeySource decides). */
+export function masterKeyVariable(env: Env): typeof MASTER_KEY_ENV | typeof MASTER_KEY_FILE_ENV | undefined {
+  if ((env[MASTER_KEY_ENV] ?? '') !== '') return MASTER_KEY_ENV;
+  if ((env[MASTER_KEY_FILE_ENV] ?? '') !== '') return MASTER_KEY_FILE_ENV;
+  return undefined;
 }
 
 /** Where the master key will come from (without reading it), or why there is none. */
@@ -112,11 +82,15 @@ export type MasterKeySource =
   | { readonly kind: 'file'; readonly variable: typeof MASTER_KEY_FILE_ENV; readonly file: string }
   | { readonly kind: 'dev-file'; readonly file: string };
 
-/**
- * Decides the source of the master key (see the top of this file). `databaseUrl` is the
- * database the caller will use; without it, any recorded local stack admits the development key.
- */
-export function masterKeySource(env: Env, dataDir: string, databaseUrl?: string): MasterKeySource {
+/** Where a service runs: its data folder and the database it will use (an AppConfig is one). */
+export interface MasterKeyPlace {
+  readonly dataDir: string;
+  /** Without it, any recorded local stack admits the development key. */
+  readonly databaseUrl?: string;
+}
+
+/** Decides the source of the master key (see the top of this file). */
+export function masterKeySource({ dataDir, databaseUrl }: MasterKeyPlace, env: Env = process.env): MasterKeySource {
   const inline = env[MASTER_KEY_ENV];
   const file = env[MASTER_KEY_FILE_ENV];
   const hasInline = inline !== undefined && inline !== '';
@@ -128,7 +102,7 @@ export function masterKeySource(env: Env, dataDir: string, databaseUrl?: string)
   if (hasFile) return { kind: 'file', variable: MASTER_KEY_FILE_ENV, file };
 
   const devFile = devMasterKeyFile(dataDir);
-  const stack = recordedStack(dataDir);
+  const stack = recordedLocalStack(dataDir);
   const missing = (why: string) =>
     new MasterKeyError(
       'MASTER_KEY_MISSING',
@@ -138,7 +112,7 @@ export function masterKeySource(env: Env, dataDir: string, databaseUrl?: string)
         'For local development, `palisade stack up` creates one in the data folder',
     );
   if (stack === undefined) throw missing('');
-  if (databaseUrl !== undefined && (stack.postgres === undefined || !sameServer(stack.postgres.url, databaseUrl))) {
+  if (databaseUrl !== undefined && !onLocalStackServer(stack, databaseUrl)) {
     throw missing(` (the local development key ${devFile} is used only with the local stack's database server)`);
   }
   if (!existsSync(devFile)) throw missing(` and the local stack has no development key yet (run \`palisade stack up\` to create ${devFile})`);
@@ -150,8 +124,8 @@ export function masterKeySource(env: Env, dataDir: string, databaseUrl?: string)
  * it when done. Throws MasterKeyError, whose message names PALISADE_MASTER_KEY /
  * PALISADE_MASTER_KEY_FILE and how to make a key, so the caller refuses to start.
  */
-export function loadMasterKey(env: Env, dataDir: string, databaseUrl?: string): Kek {
-  const source = masterKeySource(env, dataDir, databaseUrl);
+export function loadMasterKey(place: MasterKeyPlace, env: Env = process.env): Kek {
+  const source = masterKeySource(place, env);
   switch (source.kind) {
     case 'env':
       try {

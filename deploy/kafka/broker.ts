@@ -29,6 +29,8 @@ export interface BrokerOptions {
   readonly readyTimeoutMs?: number;
   /** Extra JVM flags, placed before the defaults' classpath. */
   readonly jvmArgs?: readonly string[];
+  /** JAVA_HOME: its bin/java runs the broker; `java` on PATH when unset. */
+  readonly javaHome?: string | undefined;
 }
 
 export interface BrokerInfo {
@@ -142,8 +144,8 @@ function configuredPort(paths: BrokerPaths): number | undefined {
  * the JVM build and the pom, so new jars or a new JDK start a new one; the JVM ignores an
  * archive it cannot use (-Xshare:auto).
  */
-function classDataSharingArgs(paths: BrokerPaths): string[] {
-  const key = createHash('sha256').update(javaVersionText()).update(readFileSync(KAFKA_POM)).digest('hex').slice(0, 12);
+function classDataSharingArgs(paths: BrokerPaths, java: string): string[] {
+  const key = createHash('sha256').update(javaVersionText(java)).update(readFileSync(KAFKA_POM)).digest('hex').slice(0, 12);
   const name = `kafka-cds-${key}.jsa`;
   for (const file of readdirSync(paths.root))
     if (file.startsWith('kafka-cds-') && file !== name) rmSync(join(paths.root, file), { force: true });
@@ -244,7 +246,7 @@ export async function startBroker(options: BrokerOptions): Promise<BrokerInfo> {
     return { pid: running, port: options.port, controllerPort, brokers, logFile: paths.serverLog, reused: true };
   }
 
-  const java = findJava();
+  const java = findJava(options.javaHome);
   await ensureKafkaJars(options.dataDir);
   await ensurePortsFree(options.port, controllerPort);
   for (const dir of [paths.data, paths.logs]) mkdirSync(dir, { recursive: true });
@@ -259,7 +261,7 @@ export async function startBroker(options: BrokerOptions): Promise<BrokerInfo> {
       `-Xms${Math.min(256, heapMb)}m`,
       `-Xmx${heapMb}m`,
       '-Djava.awt.headless=true',
-      ...classDataSharingArgs(paths),
+      ...classDataSharingArgs(paths, java),
       ...(options.jvmArgs ?? []),
       `-Dlog4j.configuration=file:${LOG4J_CONFIG}`,
       `-Dkafka.logs.dir=${paths.logs}`,

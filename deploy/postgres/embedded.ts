@@ -10,10 +10,10 @@ import type { SpawnSyncOptions } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
 import { arch, platform } from 'node:os';
 import { dirname, join } from 'node:path';
-import { EMBEDDED_PG_PASSWORD, embeddedDatabaseUrl } from '../config/env.ts';
+import { EMBEDDED_PG_PASSWORD, childEnvironment, embeddedDatabaseUrl } from '../config/env.ts';
 import { StackError, oneLine } from '../errors.ts';
 import { isPortFree, tailOf, terminate, verifiedPid } from '../process.ts';
-import { waitForPostgres } from '../../adapters/postgres/database.ts';
+import { waitForPostgres } from './server.ts';
 
 export interface EmbeddedPostgresOptions {
   readonly dataDir: string;
@@ -106,7 +106,7 @@ function run(command: string, args: readonly string[], user: RunAs, timeoutMs: n
   const options: SpawnSyncOptions = {
     encoding: 'utf8',
     timeout: timeoutMs,
-    env: { ...process.env, LC_ALL: 'C', LC_MESSAGES: 'C' },
+    env: childEnvironment({ LC_ALL: 'C', LC_MESSAGES: 'C' }),
     ...(user.uid === undefined ? {} : { uid: user.uid, gid: user.gid }),
   };
   const result = spawnSync(command, [...args], options);

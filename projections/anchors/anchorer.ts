@@ -6,8 +6,6 @@
 // and a restart resumes from the committed state, finishing unpublished anchors first.
 import pg from '../../adapters/postgres/pg.ts';
 import type { KafkaClient as Kafka } from '../../adapters/kafka/client.ts';
-import type { AppConfig } from '../../deploy/config/config.ts';
-import type { Logger } from '../../adapters/logger.ts';
 import type { SigningKey } from '../../crypto/key-file.ts';
 import { verifierKeyString } from '../../crypto/note.ts';
 import { zero } from '../../crypto/secure-memory.ts';
@@ -19,13 +17,13 @@ import { IdempotentProducer } from '../../adapters/kafka/simple-producer.ts';
 import { decodeEvent } from '../../schemas/codec.ts';
 import { CodecError } from '../../schemas/errors.ts';
 import { type StoredAnchor, insertPendingAnchor, loadResumeState, tryLockAnchorer } from './anchor-repository.ts';
-import { loadAnchorSigningKey } from '../../crypto/anchor-key.ts';
 import { buildAnchor } from './build-anchor.ts';
 import { AnchorerError } from './errors.ts';
-import { type AnchorerOptions, anchorerOptionsFromConfig, validateAnchorerOptions } from './options.ts';
+import { type AnchorerOptions, validateAnchorerOptions } from './options.ts';
 import { AnchorPublisher } from './publisher.ts';
 import type { AnchorStore } from '../../adapters/storage/anchor-store.ts';
 import { openAnchorStore } from '../../adapters/storage/store-options.ts';
+import { loadAnchorSigningKey } from './signing-key.ts';
 import { TenantTree } from './tenant-tree.ts';
 import { openPool } from '../../adapters/postgres/pool.ts';
 
@@ -295,15 +293,4 @@ async function anchorSeqsOnTopic(kafka: Kafka, topic: string): Promise<Set<numbe
     },
   });
   return seqs;
-}
-
-/** The anchorer as a service of `palisade start` (cli/services.ts). Exits the process on a crash, like the processor. */
-export async function startAnchorer(config: AppConfig, log: Logger): Promise<{ readonly name: string; stop(): Promise<void> }> {
-  const anchorer = new Anchorer(anchorerOptionsFromConfig(config), log.child({ service: 'anchorer' }));
-  await anchorer.start();
-  void anchorer.waitForCrash().then((error) => {
-    log.fatal({ err: String(error) }, 'anchorer stopped on a failure; exiting so a supervisor restarts it');
-    process.exit(1);
-  });
-  return { name: 'anchorer', stop: () => anchorer.stop() };
 }

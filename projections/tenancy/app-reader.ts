@@ -5,7 +5,7 @@
 // as READ_FAILED with the SQLSTATE only: a server message could quote row data.
 import pg from '../../adapters/postgres/pg.ts';
 import { isCanonicalUuid } from '../../domain/validation.ts';
-import { ProjectionError } from '../errors.ts';
+import { AppReadError, ProjectionError } from '../errors.ts';
 import { sqlStateOf } from '../pg-errors.ts';
 import { asRole, type Queryable, type TenancyRoles } from '../../adapters/postgres/roles.ts';
 import { openPool } from '../../adapters/postgres/pool.ts';
@@ -14,14 +14,6 @@ export interface AppBinding {
   readonly tenantId: string;
   /** The requesting user; audit views need an active owner or admin of the tenant. */
   readonly userId?: string;
-}
-
-export class AppReadError extends ProjectionError {
-  readonly sqlState: string | undefined;
-  constructor(sqlState: string | undefined, cause: unknown) {
-    super('READ_FAILED', `read-model query failed${sqlState === undefined ? '' : ` (SQLSTATE ${sqlState})`}`, { cause });
-    this.sqlState = sqlState;
-  }
 }
 
 export class AppReader {

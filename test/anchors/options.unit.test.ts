@@ -1,7 +1,8 @@
 // Anchorer and store options from the environment: validated at start, errors name the variable.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ANCHOR_INTERVAL_MS, parseInterval } from '../../projections/anchors/options.ts';
-import { anchorStoreOptionsFromEnv } from '../../adapters/storage/store-options.ts';
+import { DEFAULT_ANCHOR_INTERVAL_MS } from '../../projections/anchors/options.ts';
+import { parseInterval } from '../../deploy/config/anchors.ts';
+import { anchorStoreOptionsFromEnv } from '../../deploy/config/anchor-store.ts';
 import { thrownBy } from '../fixtures/errors.ts';
 
 describe('PALISADE_ANCHOR_INTERVAL', () => {

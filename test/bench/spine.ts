@@ -5,9 +5,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { loadConfig } from '../../deploy/config/config.ts';
-import { createDatabase, dropDatabase } from '../../adapters/postgres/database.ts';
+import { createDatabase, databaseNameOf, dropDatabase } from '../../adapters/postgres/database.ts';
 import { migrate } from '../../adapters/postgres/migrate.ts';
-import { databaseNameOf } from '../../deploy/config/env.ts';
 import { createKafka } from '../../adapters/kafka/client.ts';
 import { ensureTopics, palisadeTopics, topicNames, withAdmin } from '../../adapters/kafka/topics.ts';
 import { IdempotentProducer } from '../../adapters/kafka/simple-producer.ts';

@@ -24,7 +24,7 @@ function stackDir(url = DB): string {
 function fails(env: Record<string, string>, variable: string): void {
   let error: unknown;
   try {
-    loadChatConfig({ ...withKeyFile, ...env }, NO_STACK, DB);
+    loadChatConfig({ dataDir: NO_STACK, databaseUrl: DB }, { ...withKeyFile, ...env });
   } catch (e) {
     error = e;
   }
@@ -35,7 +35,7 @@ function fails(env: Record<string, string>, variable: string): void {
 
 describe('loadChatConfig', () => {
   it('has defaults for everything but the producer key', () => {
-    const config = loadChatConfig(withKeyFile, NO_STACK, DB);
+    const config = loadChatConfig({ dataDir: NO_STACK, databaseUrl: DB }, withKeyFile);
     expect(config).toEqual({
       baseURL: DEFAULT_ANTHROPIC_BASE_URL, model: DEFAULT_CHAT_MODEL, maxTokens: 1024, timeoutMs: 60_000, memoryLimit: 5,
       producerKey: { kind: 'file', file: '/etc/palisade/chat-worker.json' },
@@ -44,10 +44,10 @@ describe('loadChatConfig', () => {
   });
 
   it('reads every variable', () => {
-    const config = loadChatConfig({
+    const config = loadChatConfig({ dataDir: NO_STACK, databaseUrl: DB }, {
       ...withKeyFile, PALISADE_ANTHROPIC_BASE_URL: 'http://127.0.0.1:8080/', PALISADE_CHAT_MODEL: 'claude-haiku-4-5', PALISADE_CHAT_MAX_TOKENS: '300',
       PALISADE_CHAT_TIMEOUT_MS: '5000', PALISADE_CHAT_MEMORY_LIMIT: '0', PALISADE_LEGACY_SECRET: 'old',
-    }, NO_STACK, DB);
+    });
     expect(config).toMatchObject({ baseURL: 'http://127.0.0.1:8080', model: 'claude-haiku-4-5', maxTokens: 300, timeoutMs: 5000, memoryLimit: 0, legacySecret: 'old' });
   });
 
@@ -64,9 +64,9 @@ describe('loadChatConfig', () => {
 
   it('uses the development key file only on the local stack', () => {
     const dir = stackDir();
-    expect(loadChatConfig({}, dir, DB).producerKey).toEqual({ kind: 'dev-file', file: join(dir, 'keys', 'chat-worker.json') });
-    expect(() => loadChatConfig({}, NO_STACK, DB)).toThrow(/PALISADE_CHAT_WORKER_KEY_FILE/);
-    expect(() => loadChatConfig({}, dir, 'postgres://u:p@db.internal:5432/palisade')).toThrow(/PALISADE_CHAT_WORKER_KEY_FILE/);
+    expect(loadChatConfig({ dataDir: dir, databaseUrl: DB }, {}).producerKey).toEqual({ kind: 'dev-file', file: join(dir, 'keys', 'chat-worker.json') });
+    expect(() => loadChatConfig({ dataDir: NO_STACK, databaseUrl: DB }, {})).toThrow(/PALISADE_CHAT_WORKER_KEY_FILE/);
+    expect(() => loadChatConfig({ dataDir: dir, databaseUrl: 'postgres://u:p@db.internal:5432/palisade' }, {})).toThrow(/PALISADE_CHAT_WORKER_KEY_FILE/);
   });
 });
 

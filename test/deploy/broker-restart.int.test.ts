@@ -1,6 +1,6 @@
 import kafkajs from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { stackStatus } from '../../deploy/stack.ts';
+import { stackStatus } from '../../deploy/status.ts';
 import { readStackState } from '../../deploy/state.ts';
 import { createTestTopics, deleteTestTopics, randomGroupId, randomPrefix, restartBroker, testConfig } from '../support/stack.ts';
 

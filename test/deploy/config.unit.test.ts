@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../deploy/config/config.ts';
+import { loadConfig } from '../../deploy/config/config.ts';
+import { ConfigError } from '../../deploy/config/errors.ts';
 import { REPO_ROOT } from '../../deploy/config/env.ts';
 import { writeStackState } from '../../deploy/state.ts';
 

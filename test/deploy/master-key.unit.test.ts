@@ -5,8 +5,8 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../deploy/config/config.ts';
-import { MasterKeyError, devMasterKeyFile, loadMasterKey, masterKeySource, readMasterKeyFile } from '../../deploy/config/master-key.ts';
+import { ConfigError, MasterKeyError } from '../../deploy/config/errors.ts';
+import { devMasterKeyFile, loadMasterKey, masterKeySource, readMasterKeyFile } from '../../deploy/config/master-key.ts';
 import { ensureDevMasterKeyFile } from '../../deploy/master-key.ts';
 import { writeStackState } from '../../deploy/state.ts';
 import { destroyKek, kekIdOf } from '../../crypto/vault/index.ts';
@@ -54,29 +54,29 @@ const EXPECTED_ID = kekIdOf(Buffer.from(HEX, 'hex'));
 
 describe('loadMasterKey', () => {
   it('reads PALISADE_MASTER_KEY (64 hex digits)', () => {
-    const kek = loadMasterKey({ PALISADE_MASTER_KEY: HEX }, dir());
+    const kek = loadMasterKey({ dataDir: dir() }, { PALISADE_MASTER_KEY: HEX });
     expect(kek.id).toBe(EXPECTED_ID);
     destroyKek(kek);
-    expect(loadMasterKey({ PALISADE_MASTER_KEY: HEX.toUpperCase() }, dir()).id).toBe(EXPECTED_ID);
+    expect(loadMasterKey({ dataDir: dir() }, { PALISADE_MASTER_KEY: HEX.toUpperCase() }).id).toBe(EXPECTED_ID);
   });
 
   it('reads PALISADE_MASTER_KEY_FILE (0600, one optional trailing newline)', () => {
-    expect(loadMasterKey({ PALISADE_MASTER_KEY_FILE: keyFile(`${HEX}\n`) }, dir()).id).toBe(EXPECTED_ID);
-    expect(loadMasterKey({ PALISADE_MASTER_KEY_FILE: keyFile(HEX, 0o400) }, dir()).id).toBe(EXPECTED_ID);
+    expect(loadMasterKey({ dataDir: dir() }, { PALISADE_MASTER_KEY_FILE: keyFile(`${HEX}\n`) }).id).toBe(EXPECTED_ID);
+    expect(loadMasterKey({ dataDir: dir() }, { PALISADE_MASTER_KEY_FILE: keyFile(HEX, 0o400) }).id).toBe(EXPECTED_ID);
   });
 
   it('refuses when nothing is set and no local stack is recorded, naming both variables and openssl', () => {
-    const error = refusal(() => loadMasterKey({}, dir()));
+    const error = refusal(() => loadMasterKey({ dataDir: dir() }, {}));
     expect(error).toBeInstanceOf(ConfigError);
     expect(error.code).toBe('MASTER_KEY_MISSING');
     expect(error.message).toContain('PALISADE_MASTER_KEY');
     expect(error.message).toContain('PALISADE_MASTER_KEY_FILE');
     expect(error.message).toContain('openssl rand -hex 32');
-    expect(refusal(() => loadMasterKey({ PALISADE_MASTER_KEY: '', PALISADE_MASTER_KEY_FILE: '' }, dir())).code).toBe('MASTER_KEY_MISSING');
+    expect(refusal(() => loadMasterKey({ dataDir: dir() }, { PALISADE_MASTER_KEY: '', PALISADE_MASTER_KEY_FILE: '' })).code).toBe('MASTER_KEY_MISSING');
   });
 
   it('refuses both variables at once', () => {
-    const error = refusal(() => loadMasterKey({ PALISADE_MASTER_KEY: HEX, PALISADE_MASTER_KEY_FILE: keyFile(HEX) }, dir()));
+    const error = refusal(() => loadMasterKey({ dataDir: dir() }, { PALISADE_MASTER_KEY: HEX, PALISADE_MASTER_KEY_FILE: keyFile(HEX) }));
     expect(error.code).toBe('MASTER_KEY_AMBIGUOUS');
     expect(error.message).toMatch(/PALISADE_MASTER_KEY and PALISADE_MASTER_KEY_FILE are both set/);
   });
@@ -87,7 +87,7 @@ describe('loadMasterKey', () => {
     ['base64', Buffer.from(HEX, 'hex').toString('base64')],
     ['padded', ` ${HEX}`],
   ])('refuses a malformed PALISADE_MASTER_KEY (%s) without echoing it', (_what, value) => {
-    const error = refusal(() => loadMasterKey({ PALISADE_MASTER_KEY: value }, dir()));
+    const error = refusal(() => loadMasterKey({ dataDir: dir() }, { PALISADE_MASTER_KEY: value }));
     expect(error.code).toBe('MASTER_KEY_MALFORMED');
     expect(error.variable).toBe('PALISADE_MASTER_KEY');
     expect(error.message).toContain('openssl rand -hex 32');
@@ -96,24 +96,24 @@ describe('loadMasterKey', () => {
 
   it('refuses a key file that group or others can read, with the chmod to run', () => {
     const file = keyFile(HEX, 0o644);
-    const error = refusal(() => loadMasterKey({ PALISADE_MASTER_KEY_FILE: file }, dir()));
+    const error = refusal(() => loadMasterKey({ dataDir: dir() }, { PALISADE_MASTER_KEY_FILE: file }));
     expect(error.code).toBe('MASTER_KEY_PERMISSIONS');
     expect(error.message).toContain(`chmod 600 ${file}`);
     expect(error.message).toContain('PALISADE_MASTER_KEY_FILE');
-    expect(refusal(() => loadMasterKey({ PALISADE_MASTER_KEY_FILE: keyFile(HEX, 0o640) }, dir())).code).toBe('MASTER_KEY_PERMISSIONS');
-    expect(refusal(() => loadMasterKey({ PALISADE_MASTER_KEY_FILE: dir() }, dir())).code).toBe('MASTER_KEY_PERMISSIONS');
+    expect(refusal(() => loadMasterKey({ dataDir: dir() }, { PALISADE_MASTER_KEY_FILE: keyFile(HEX, 0o640) })).code).toBe('MASTER_KEY_PERMISSIONS');
+    expect(refusal(() => loadMasterKey({ dataDir: dir() }, { PALISADE_MASTER_KEY_FILE: dir() })).code).toBe('MASTER_KEY_PERMISSIONS');
   });
 
   it('refuses a missing or malformed key file without echoing its content', () => {
-    const missing = refusal(() => loadMasterKey({ PALISADE_MASTER_KEY_FILE: join(root, 'nope.key') }, dir()));
+    const missing = refusal(() => loadMasterKey({ dataDir: dir() }, { PALISADE_MASTER_KEY_FILE: join(root, 'nope.key') }));
     expect(missing.code).toBe('MASTER_KEY_UNREADABLE');
     expect(missing.message).toContain('ENOENT');
     const content = `${HEX.slice(0, 60)}\n`;
-    const malformed = refusal(() => loadMasterKey({ PALISADE_MASTER_KEY_FILE: keyFile(content) }, dir()));
+    const malformed = refusal(() => loadMasterKey({ dataDir: dir() }, { PALISADE_MASTER_KEY_FILE: keyFile(content) }));
     expect(malformed.code).toBe('MASTER_KEY_MALFORMED');
     expect(malformed.message).toContain('openssl rand -hex 32');
     expect(malformed.message).not.toContain(content.trim());
-    expect(refusal(() => loadMasterKey({ PALISADE_MASTER_KEY_FILE: keyFile(`${HEX}\n\n`) }, dir())).code).toBe('MASTER_KEY_MALFORMED');
+    expect(refusal(() => loadMasterKey({ dataDir: dir() }, { PALISADE_MASTER_KEY_FILE: keyFile(`${HEX}\n\n`) })).code).toBe('MASTER_KEY_MALFORMED');
   });
 });
 
@@ -121,30 +121,30 @@ describe('the local development key', () => {
   it('is used when neither variable is set and the local stack is recorded with its database server', () => {
     const data = stackDir();
     const made = ensureDevMasterKeyFile(devMasterKeyFile(data));
-    const kek = loadMasterKey({}, data, 'postgres://postgres:palisade@127.0.0.1:54329/palisade_test_x');
+    const kek = loadMasterKey({ dataDir: data, databaseUrl: 'postgres://postgres:palisade@127.0.0.1:54329/palisade_test_x' }, {});
     expect(kek.id).toBe(made.kekId);
-    expect(masterKeySource({}, data)).toEqual({ kind: 'dev-file', file: devMasterKeyFile(data) });
+    expect(masterKeySource({ dataDir: data }, {})).toEqual({ kind: 'dev-file', file: devMasterKeyFile(data) });
     // The environment always wins over the development key.
-    expect(loadMasterKey({ PALISADE_MASTER_KEY: HEX }, data).id).toBe(EXPECTED_ID);
+    expect(loadMasterKey({ dataDir: data }, { PALISADE_MASTER_KEY: HEX }).id).toBe(EXPECTED_ID);
   });
 
   it('is not used with another database server (e.g. DATABASE_URL pointing elsewhere)', () => {
     const data = stackDir();
     ensureDevMasterKeyFile(devMasterKeyFile(data));
-    const error = refusal(() => loadMasterKey({}, data, 'postgres://app:pw@db.example.com:5432/palisade'));
+    const error = refusal(() => loadMasterKey({ dataDir: data, databaseUrl: 'postgres://app:pw@db.example.com:5432/palisade' }, {}));
     expect(error.code).toBe('MASTER_KEY_MISSING');
     expect(error.message).toContain("used only with the local stack's database server");
-    expect(refusal(() => loadMasterKey({}, data, 'postgres://postgres:palisade@127.0.0.1:5432/palisade')).code).toBe('MASTER_KEY_MISSING');
+    expect(refusal(() => loadMasterKey({ dataDir: data, databaseUrl: 'postgres://postgres:palisade@127.0.0.1:5432/palisade' }, {})).code).toBe('MASTER_KEY_MISSING');
   });
 
   it('is not used without a recorded stack, even when the file is there', () => {
     const data = dir();
     ensureDevMasterKeyFile(devMasterKeyFile(data));
-    expect(refusal(() => loadMasterKey({}, data)).code).toBe('MASTER_KEY_MISSING');
+    expect(refusal(() => loadMasterKey({ dataDir: data }, {})).code).toBe('MASTER_KEY_MISSING');
   });
 
   it('missing on a recorded stack: says to run `palisade stack up`', () => {
-    const error = refusal(() => loadMasterKey({}, stackDir()));
+    const error = refusal(() => loadMasterKey({ dataDir: stackDir() }, {}));
     expect(error.code).toBe('MASTER_KEY_MISSING');
     expect(error.message).toContain('palisade stack up');
   });
@@ -153,7 +153,7 @@ describe('the local development key', () => {
     const data = stackDir();
     ensureDevMasterKeyFile(devMasterKeyFile(data));
     chmodSync(devMasterKeyFile(data), 0o644);
-    const error = refusal(() => loadMasterKey({}, data));
+    const error = refusal(() => loadMasterKey({ dataDir: data }, {}));
     expect(error.code).toBe('MASTER_KEY_PERMISSIONS');
     expect(error.message).toContain('the local development key');
   });

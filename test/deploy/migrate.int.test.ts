@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { withClient } from '../../adapters/postgres/database.ts';
-import { MIGRATIONS_DIR, migrate, MigrationError } from '../../adapters/postgres/migrate.ts';
+import { MIGRATIONS_DIR, migrate } from '../../adapters/postgres/migrate.ts';
+import { MigrationError } from '../../adapters/postgres/errors.ts';
 import { createTestDatabase } from '../support/stack.ts';
 import type { TestDatabase } from '../support/stack.ts';
 

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadMigrations, MigrationError } from '../../adapters/postgres/migrate.ts';
+import { loadMigrations } from '../../adapters/postgres/migrate.ts';
+import { MigrationError } from '../../adapters/postgres/errors.ts';
 
 const dirs: string[] = [];
 afterEach(() => {

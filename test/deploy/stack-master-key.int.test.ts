@@ -37,7 +37,7 @@ describe('stack up and the development master key', () => {
 
     // The stack's services and commands load it without any variable.
     const config = testConfig();
-    const kek = loadMasterKey(env, config.dataDir, config.databaseUrl);
+    const kek = loadMasterKey({ dataDir: config.dataDir, databaseUrl: config.databaseUrl }, env);
     keks.push(kek);
     expect(kek.id).toMatch(/^[0-9a-f]{32}$/);
   });

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../deploy/config/env.ts';
 import { readStackState } from '../../deploy/state.ts';
-import { stackStatus, stackUp } from '../../deploy/stack.ts';
+import { stackUp } from '../../deploy/stack.ts';
+import { stackStatus } from '../../deploy/status.ts';
 import { testConfig } from '../support/stack.ts';
 
 const emptyDataDir = mkdtempSync(join(tmpdir(), 'palisade-empty-'));

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import kafkajs from 'kafkajs';
-import { ensureTopics, palisadeTopics, TopicSetupError, withAdmin } from '../../adapters/kafka/topics.ts';
+import { ensureTopics, palisadeTopics, withAdmin } from '../../adapters/kafka/topics.ts';
+import { TopicSetupError } from '../../adapters/kafka/errors.ts';
 import { createTestTopics, deleteTestTopics, randomPrefix, testConfig } from '../support/stack.ts';
 
 const { ConfigResourceTypes } = kafkajs;

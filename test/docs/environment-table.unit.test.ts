@@ -10,7 +10,7 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const gitFiles = (...patterns: string[]) =>
   execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', ...patterns], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter((f) => f.length > 0);
 
-const VARIABLE = /['"`]((?:PALISADE|BENCH)_[A-Z0-9_]+|KAFKA_BROKERS|DATABASE_URL)['"`]/g;
+const VARIABLE = /['"`]((?:PALISADE|BENCH|AWS)_[A-Z0-9_]+|KAFKA_BROKERS|DATABASE_URL|JAVA_HOME)['"`]/g;
 // Set by test/bench/verify.ts for the child process it starts itself; nobody sets it by hand.
 const INTERNAL = new Set(['PALISADE_BENCH_PHASE']);
 

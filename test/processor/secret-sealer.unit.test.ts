@@ -3,7 +3,8 @@
 // store failure is not (the batch is retried).
 import { describe, expect, it, vi } from 'vitest';
 import { sealPendingSecrets } from '../../consumers/command-processor/seal-events.ts';
-import { IntakeRefused, SecretSealer, type DekSource } from '../../consumers/command-processor/secret-sealer.ts';
+import { SecretSealer, type DekSource } from '../../consumers/command-processor/secret-sealer.ts';
+import { IntakeRefused } from '../../consumers/command-processor/errors.ts';
 import type { TenantEvent } from '../../domain/tenant/events.ts';
 import type { PendingSecret, SecretBinding } from '../../domain/tenant/types.ts';
 import { toBase64Url } from '../../crypto/vault/encoding.ts';

@@ -2,9 +2,8 @@
 // a random topic prefix and consumer group, its own database.
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../../deploy/config/config.ts';
-import { databaseNameOf } from '../../deploy/config/env.ts';
 import { readStackState } from '../../deploy/state.ts';
-import { createDatabase, dropDatabase } from '../../adapters/postgres/database.ts';
+import { createDatabase, databaseNameOf, dropDatabase } from '../../adapters/postgres/database.ts';
 import { migrate } from '../../adapters/postgres/migrate.ts';
 import { dropDatabaseRoles } from '../../adapters/postgres/roles.ts';
 import type { MigrateOptions } from '../../adapters/postgres/migrate.ts';

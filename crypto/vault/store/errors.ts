@@ -1,6 +1,7 @@
 // Errors of the key store (STYLE.md §10): match on `code`, never on message text. Messages
 // name what was wrong (an argument, a count, a key's public fingerprint) and never contain key
 // bytes, wrapped keys or secrets.
+import { PalisadeError } from '../../../domain/error-base.ts';
 
 export type KeyStoreErrorCode =
   | 'INVALID_ARGUMENT' // a tenant id, user id, kid, kv or option of the wrong form
@@ -13,7 +14,7 @@ export type KeyStoreErrorCode =
   | 'SAME_KEK' // rotation to the master key already in use
   | 'ROTATION_INCOMPLETE'; // after rotation, rows are still wrapped by another master key
 
-export class KeyStoreError extends Error {
+export class KeyStoreError extends PalisadeError<KeyStoreErrorCode> {
   readonly code: KeyStoreErrorCode;
   readonly retriable: boolean;
 
