@@ -1,4 +1,4 @@
-// What a read model is: a name (its tables are created by SQL in deploy/sql/migrations, see
+// What a read model is: a name (its tables are created by SQL in adapters/postgres/migrations, see
 // projection_meta.models) and a function that applies a batch of events to one generation.
 import type { LogicalEvent } from '../../domain/logical.ts';
 import type { ModelTarget, ProjectorTransaction } from '../writer/projector-transaction.ts';
