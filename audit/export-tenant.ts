@@ -1,5 +1,5 @@
 // `palisade audit export`: DIR/events.jsonl, one logical event per line with its `hash`, fields
-// in DESIGN.md order (the format of the golden vectors), so auditors can verify it without us.
+// in docs/spec.md order (the format of the golden vectors), so auditors can verify it without us.
 // Given the tenant's anchor evidence, the rest of the bundle too (audit/bundle/format.ts).
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename } from 'node:fs/promises';

@@ -1,4 +1,4 @@
-// `palisade migrate`: create the database if missing and apply deploy/sql/migrations.
+// `palisade migrate`: create the database if missing and apply adapters/postgres/migrations.
 import type { Command } from 'commander';
 import { loadConfig } from '../deploy/config/config.ts';
 import { oneLine } from '../deploy/errors.ts';

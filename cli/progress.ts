@@ -1,4 +1,4 @@
-// Progress on a TTY only (DESIGN.md "Operational conventions"); silent when piped.
+// Progress on a TTY only (docs/spec.md "Operational conventions"); silent when piped.
 import cliProgress from 'cli-progress';
 
 export interface Progress {

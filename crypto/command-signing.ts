@@ -1,4 +1,4 @@
-// What a producer signs (DESIGN.md "Authentication and authorization"): the logical command
+// What a producer signs (docs/spec.md "Authentication and authorization"): the logical command
 // without its signature, canonicalized (RFC 8785) and prefixed with a context string so a
 // command signature can never be replayed as a signature over anything else.
 import { jcs } from '../domain/chain/jcs.ts';

@@ -1,5 +1,5 @@
 // Key material lives in libsodium secure memory (guarded pages, locked, not swapped) and is
-// zeroed after use (DESIGN.md "Credentials and keys").
+// zeroed after use (docs/spec.md "Credentials and keys").
 import { sodium } from './sodium.ts';
 
 /** A Buffer allocated with sodium_malloc. Call zero() when done with it. */

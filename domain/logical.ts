@@ -1,4 +1,4 @@
-// The logical JSON forms that hashes and signatures are computed over (DESIGN.md, normative).
+// The logical JSON forms that hashes and signatures are computed over (docs/spec.md, normative).
 // Avro is only the wire format: every decoder produces exactly these objects.
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -9,7 +9,7 @@ export interface LogicalActor {
   id: string;
 }
 
-/** DESIGN.md "Event envelope and the hash chain": field names exact. */
+/** docs/spec.md "Event envelope and the hash chain": field names exact. */
 export interface LogicalEvent {
   tenantId: string;
   seq: number;

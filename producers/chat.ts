@@ -1,4 +1,4 @@
-// Payload builders for chat turns and memories (issue 7, DESIGN.md "Chat turns"). Content — the
+// Payload builders for chat turns and memories (issue 7, docs/spec.md "Chat turns"). Content — the
 // user's message, the assistant's reply, a memory — is sealed to the processor's intake public key
 // before it leaves the upstream service, bound to the tenant, the user and the exact message,
 // reply or memory (domain/tenant/chat-secrets.ts): no plaintext is ever in a Kafka record, and a

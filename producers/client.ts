@@ -1,4 +1,4 @@
-// The client library for upstream services (DESIGN.md "Who uses it"): build a command, sign it
+// The client library for upstream services (docs/spec.md "Who uses it"): build a command, sign it
 // with the service's registered Ed25519 key, encode it as Avro, key it by tenant and publish it
 // through an idempotent producer; then await its CommandResult.
 import { randomUUID } from 'node:crypto';
@@ -21,7 +21,7 @@ export interface ClientOptions {
   readonly brokers: readonly string[];
   readonly topics: { readonly commands: string; readonly results: string };
   readonly producerKeyId: string;
-  /** 64-byte Ed25519 secret key, ideally in sodium secure memory (crypto/keyfile.ts). */
+  /** 64-byte Ed25519 secret key, ideally in sodium secure memory (crypto/key-file.ts). */
   readonly secretKey: Buffer;
   /** Default wait for results, in ms. */
   readonly resultTimeoutMs?: number;

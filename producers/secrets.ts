@@ -1,4 +1,4 @@
-// Payload builders for the commands that carry a secret (DESIGN.md "Secret intake"). The secret
+// Payload builders for the commands that carry a secret (docs/spec.md "Secret intake"). The secret
 // is sealed to the processor's intake public key before it leaves the upstream service, bound to
 // the tenant, owner, purpose and field the processor will derive from the verified command: so
 // no plaintext is ever in a Kafka record, and a captured box opens nowhere else.

@@ -1,4 +1,4 @@
-// The Avro → logical JSON mapping, implemented once (rules and reasons: schemas/README.md).
+// The Avro → logical JSON mapping, implemented once (rules and reasons: docs/spec.md "Avro → logical JSON mapping").
 // Every hash and signature is computed over what toJson produces, so toJson(decode(encode(
 // fromJson(x)))) must give back x exactly: fromJson rejects anything that would not survive
 // that trip (explicit null for an optional field, a float that is not a float32, non-canonical
@@ -132,7 +132,7 @@ function compile(type: Type, memo: Map<Type, JsonMapping>, rawFields: ReadonlySe
     case 'union:unwrapped': return nullableMapping(type, memo);
     case 'record': return recordMapping(type as types.RecordType, memo, rawFields);
     default:
-      throw new CodecError('INVALID_SCHEMA_FILE', `Avro type ${type.typeName} has no logical JSON mapping (schemas/README.md)`);
+      throw new CodecError('INVALID_SCHEMA_FILE', `Avro type ${type.typeName} has no logical JSON mapping (docs/spec.md "Avro → logical JSON mapping")`);
   }
 }
 
@@ -145,7 +145,7 @@ function nonNullBranch(type: Type): Type | undefined {
   const nulls = branches.filter((branch) => branch.typeName === 'null');
   const others = branches.filter((branch) => branch.typeName !== 'null');
   if (branches.length !== 2 || nulls.length !== 1 || others.length !== 1) {
-    throw new CodecError('INVALID_SCHEMA_FILE', 'only ["null", T] unions have a logical JSON mapping (schemas/README.md)');
+    throw new CodecError('INVALID_SCHEMA_FILE', 'only ["null", T] unions have a logical JSON mapping (docs/spec.md "Avro → logical JSON mapping")');
   }
   return others[0];
 }

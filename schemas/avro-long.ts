@@ -1,5 +1,5 @@
 // Avro longs as exact JS numbers. avsc's own long decodes through floating point and rejects
-// |n| > 2^53-2 with a plain Error; the contract (schemas/README.md) is exact values within
+// |n| > 2^53-2 with a plain Error; the contract (docs/spec.md "Avro → logical JSON mapping") is exact values within
 // ±(2^53-1) and INVALID_VALUE beyond. So longs are read from their raw zigzag varint bytes.
 import avro from 'avsc';
 import type { Type } from 'avsc';

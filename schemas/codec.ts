@@ -1,4 +1,4 @@
-// The wire codec (DESIGN.md "Kafka topics"): logical JSON ↔ Avro single-object bytes.
+// The wire codec (docs/spec.md "Kafka topics"): logical JSON ↔ Avro single-object bytes.
 // The functions exported here use the project's schemas (schemas/registry.ts); createCodec
 // binds the same functions to another registry (tests, tools reading newer schema sets).
 import { createCommandCodec } from './command-codec.ts';

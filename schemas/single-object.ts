@@ -1,7 +1,7 @@
 // Avro single-object encoding (Avro specification, "Single-object encoding"):
 //   0xC3 0x01 ‖ 8-byte little-endian CRC-64-AVRO fingerprint of the writer schema ‖ binary body.
 // Every record this project writes says which schema wrote it, so readers always decode with
-// the writer's schema: the hash is defined over the writer's view (DESIGN.md).
+// the writer's schema: the hash is defined over the writer's view (docs/spec.md).
 import type { Type } from 'avsc';
 import { CodecError } from './errors.ts';
 

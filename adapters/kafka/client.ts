@@ -1,5 +1,5 @@
 // The one place that constructs kafkajs clients. kafkajs is unmaintained since 2023 and has
-// known EOS bugs, so everything Kafka goes through adapters/kafka/ (DESIGN.md, README "Kafka edge"),
+// known EOS bugs, so everything Kafka goes through adapters/kafka/ (adapters/kafka/README.md),
 // which keeps it swappable for another client.
 import { Kafka, logLevel, type LogEntry } from 'kafkajs';
 

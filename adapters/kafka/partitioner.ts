@@ -1,6 +1,6 @@
 // Java-compatible murmur2 partitioning (org.apache.kafka.common.utils.Utils#murmur2), so Java,
 // Go and librdkafka producers that key by tenantId land each tenant on the same partition
-// (DESIGN.md "Kafka topics"). Math.imul gives Java's 32-bit int multiplication.
+// (docs/spec.md "Kafka topics"). Math.imul gives Java's 32-bit int multiplication.
 
 const SEED = 0x9747b28c;
 const M = 0x5bd1e995;

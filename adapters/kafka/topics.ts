@@ -1,4 +1,4 @@
-// Palisade's Kafka topics (DESIGN.md "Kafka topics"): names, partition counts and configs, and
+// Palisade's Kafka topics (docs/spec.md "Kafka topics"): names, partition counts and configs, and
 // `ensureTopics`, which creates the missing ones and refuses existing ones that differ.
 // Commands, events and command-results are co-partitioned: the same partition count, so the
 // processor owning commands partition p is the only writer of events partition p.

@@ -1,4 +1,4 @@
-// Read-process-write with one Kafka transaction per batch (DESIGN.md "Single writer, exactly
+// Read-process-write with one Kafka transaction per batch (docs/spec.md "Single writer, exactly
 // once"). One transactional id per input partition: opening a writer bumps the producer epoch,
 // which fences any zombie still holding that partition and aborts its open transaction (kafkajs
 // has no KIP-447 group fencing).

@@ -24,7 +24,7 @@ export interface Migration {
 }
 
 export interface MigrateOptions {
-  /** Where the .sql files are; deploy/sql/migrations by default (tests pass their own). */
+  /** Where the .sql files are; adapters/postgres/migrations by default (tests pass their own). */
   readonly migrationsDir?: string;
 }
 

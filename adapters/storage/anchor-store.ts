@@ -1,4 +1,4 @@
-// Immutable storage for signed anchors, behind one small interface (DESIGN.md "Merkle trees and
+// Immutable storage for signed anchors, behind one small interface (docs/spec.md "Merkle trees and
 // anchors"): a write-once local directory by default, or S3 with Object Lock in COMPLIANCE mode.
 // Neither store can overwrite or delete a published anchor; `inspect` is how verifiers check
 // that the recorded object is still there, byte for byte, and alone under its key.

@@ -1,4 +1,4 @@
-// The prompt of one chat turn, built from scratch (DESIGN.md "Chat turns"): pure, a function of
+// The prompt of one chat turn, built from scratch (docs/spec.md "Chat turns"): pure, a function of
 // the data it is given. The caller passes ONLY what belongs to one (tenant, user, conversation):
 // that conversation's earlier turns and that user's recalled memories. Nothing here can reach
 // another user's data, and nothing is cached between turns.

@@ -1,4 +1,4 @@
-// One upstream call to Anthropic's Messages API with one user's key (DESIGN.md "Chat turns").
+// One upstream call to Anthropic's Messages API with one user's key (docs/spec.md "Chat turns").
 //
 // - A new SDK client per call: no key, connection pool state or context is shared between users
 //   or turns. The SDK's own retries are off (`maxRetries: 0`); this file retries, so that the

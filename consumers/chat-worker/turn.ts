@@ -1,4 +1,4 @@
-// One chat turn (DESIGN.md "Chat turns"): a ChatTurnRequested event in, the RecordAssistantReply
+// One chat turn (docs/spec.md "Chat turns"): a ChatTurnRequested event in, the RecordAssistantReply
 // to send out. All I/O is injected (TurnDeps), so the orchestration is unit-tested without
 // Kafka, PostgreSQL or a provider, and the Kafka wiring is a thin loop:
 //

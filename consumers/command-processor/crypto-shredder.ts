@@ -1,4 +1,4 @@
-// Crypto-shredding (DESIGN.md "Erasure"): once a UserErased or TenantDeleted event is committed,
+// Crypto-shredding (docs/spec.md "Erasure"): once a UserErased or TenantDeleted event is committed,
 // the owner's DEKs are destroyed in the key store, so nothing they sealed opens again. The log
 // is the source of truth: a crash between the commit and the destroy is repaired when the
 // partition is rebuilt (every erased user and deleted tenant found there is destroyed again,

@@ -145,7 +145,7 @@ async function decideAndAppend(command: SignedCommand, view: BatchView, ctx: Com
   return { outcome: 'accepted', firstSeq, lastSeq: view.head(command.tenantId).seq };
 }
 
-/** DESIGN.md: refusals for authorization reasons are recorded in the target tenant's chain. */
+/** docs/spec.md: refusals for authorization reasons are recorded in the target tenant's chain. */
 function recordRefusalInChain(command: SignedCommand, code: string, view: BatchView, ctx: CommandContext, at: Date, out: BatchOutputs): void {
   const head = view.head(command.tenantId);
   if (head.state.status !== 'active' || head.corrupt) return;
@@ -203,7 +203,7 @@ function deadLetter(record: InRecord, code: string, reason: string, at: Date, ou
   });
 }
 
-// Optional payload fields are absent, never undefined (schemas/README.md, the Avro→JSON mapping).
+// Optional payload fields are absent, never undefined (docs/spec.md "Avro → logical JSON mapping", the Avro→JSON mapping).
 function withoutUndefined(data: object): JsonObject {
   return JSON.parse(JSON.stringify(data)) as JsonObject;
 }

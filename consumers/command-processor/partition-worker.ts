@@ -1,4 +1,4 @@
-// The single writer for one partition (DESIGN.md "Single writer, exactly once"). Lifecycle:
+// The single writer for one partition (docs/spec.md "Single writer, exactly once"). Lifecycle:
 //   new ──init──▶ ready ──fenced──▶ fenced (paused until the group reassigns)
 //    ▲                │
 //    └──── fatal ─────┘ (writer closed; the next batch re-inits from the log)

@@ -137,7 +137,7 @@ export class CommandProcessor {
     this.log.info({ partitions }, 'partitions assigned');
   }
 
-  /** DESIGN.md: commands and events must have the same partition count, or refuse to run. */
+  /** docs/spec.md: commands and events must have the same partition count, or refuse to run. */
   private async checkCoPartitioning(): Promise<number> {
     const { commands, events, results } = this.options.topics;
     const counts = await Promise.all([commands, events, results].map(async (t) => (await endOffsets(this.kafka, t)).size));

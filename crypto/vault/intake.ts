@@ -1,4 +1,4 @@
-// Secret intake (DESIGN.md "Credentials and keys"): an upstream service seals a secret to the
+// Secret intake (docs/spec.md "Credentials and keys"): an upstream service seals a secret to the
 // processor's intake public key with crypto_box_seal (anonymous sender, X25519 + XSalsa20-
 // Poly1305), so the command that carries it holds no plaintext. The processor opens it and
 // re-seals it under the owner's DEK (sealed-value.ts).

@@ -1,4 +1,4 @@
-// The master key (KEK) and the data keys (DEKs) it wraps (DESIGN.md "Credentials and keys").
+// The master key (KEK) and the data keys (DEKs) it wraps (docs/spec.md "Credentials and keys").
 //
 // KEK: 32 bytes, given as exactly 64 hex digits (`openssl rand -hex 32`) either in the
 // environment variable PALISADE_MASTER_KEY or in the file named by PALISADE_MASTER_KEY_FILE

@@ -1,4 +1,4 @@
-// Display masks (DESIGN.md "Credentials and keys"): what read models and APIs show instead of a
+// Display masks (docs/spec.md "Credentials and keys"): what read models and APIs show instead of a
 // secret — a known public prefix, an ellipsis, and the last four characters:
 //   maskSecret("sk-ant-api03-…long…9f3a") === "sk-ant-…9f3a"
 // Rules: the prefix is shown only if it is one of KNOWN_PREFIXES (public format markers, not

@@ -1,4 +1,4 @@
-// Sealed value v2 (DESIGN.md "Credentials and keys"): XChaCha20-Poly1305-IETF under a data key
+// Sealed value v2 (docs/spec.md "Credentials and keys"): XChaCha20-Poly1305-IETF under a data key
 // (DEK), a fresh random 24-byte nonce per seal, and associated data that binds the ciphertext
 // to where it belongs and to the key that sealed it:
 //

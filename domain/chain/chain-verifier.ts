@@ -1,4 +1,4 @@
-// Streaming verifier of one tenant's hash chain (DESIGN.md "Event envelope and the hash chain"):
+// Streaming verifier of one tenant's hash chain (docs/spec.md "Event envelope and the hash chain"):
 // seq starts at 1 with no gaps, each prevHash is the previous event's hash, and each stored hash
 // equals the hash recomputed from the logical event. It keeps O(1) state, so an auditor can
 // stream millions of events through it; it stops at the first failure.

@@ -1,4 +1,4 @@
-// The chain hash (DESIGN.md "Event envelope and the hash chain", normative):
+// The chain hash (docs/spec.md "Event envelope and the hash chain", normative):
 // hash = lowercase hex SHA-256 of the UTF-8 bytes of JCS(logical event).
 import type { LogicalEvent } from '../logical.ts';
 import { jcs } from './jcs.ts';

@@ -1,4 +1,4 @@
-// RFC 8785 JSON Canonicalization Scheme. The `canonicalize` package (DESIGN.md names it) is the
+// RFC 8785 JSON Canonicalization Scheme. The `canonicalize` package (docs/spec.md names it) is the
 // reference; a fast path covers values that are already in canonical member order.
 import canonicalize from 'canonicalize';
 import { ChainError } from './errors.ts';

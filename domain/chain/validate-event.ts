@@ -1,4 +1,4 @@
-// Strict shape check of a logical event (DESIGN.md "Event envelope", normative field list).
+// Strict shape check of a logical event (docs/spec.md "Event envelope", normative field list).
 // The hash covers whatever the event holds; this check is what keeps malformed values (an
 // uppercase UUID, a second-precision timestamp) from ever being hashed and appended.
 import type { HashedEvent, LogicalEvent } from '../logical.ts';

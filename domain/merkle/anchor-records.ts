@@ -30,7 +30,7 @@ export interface AnchorRecord {
   readonly storage: StorageReceipt;
 }
 
-/** One tenant checkpoint with its proofs (DESIGN.md "Merkle trees and anchors"). */
+/** One tenant checkpoint with its proofs (docs/spec.md "Merkle trees and anchors"). */
 export interface CheckpointRecord {
   readonly tenantId: string;
   /** Tree size: the checkpoint covers seq 1..size. */

@@ -1,4 +1,4 @@
-// Palisade's anchor format (DESIGN.md "Merkle trees and anchors", normative), pure so that the
+// Palisade's anchor format (docs/spec.md "Merkle trees and anchors", normative), pure so that the
 // anchorer that writes anchors and the verifiers that check them share one definition:
 // - a tenant checkpoint is (tenantId, size, root) of the tenant's RFC 6962 tree;
 // - its leaf input in the global anchor tree is SHA-256(JCS({"root","size","tenantId"})), root as

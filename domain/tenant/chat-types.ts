@@ -1,4 +1,4 @@
-// Payload shapes of chat turns (issue 7, DESIGN.md "Chat turns"). Message, reply and memory
+// Payload shapes of chat turns (issue 7, docs/spec.md "Chat turns"). Message, reply and memory
 // content never appears in plaintext: commands carry it as an intake box (like secrets, see
 // types.ts), sealed to the processor's intake key with the binding of chat-secrets.ts; events
 // carry it sealed under the user's DEK, so erasing the user shreds every word they wrote or were

@@ -1,5 +1,5 @@
 // Payload shapes of the tenant aggregate. These are the `payload` objects of the logical
-// command and event JSON (DESIGN.md "Event envelope"), field for field; the Avro schemas in
+// command and event JSON (docs/spec.md "Event envelope"), field for field; the Avro schemas in
 // schemas/commands and schemas/events mirror them. Optional fields are absent, never null.
 
 export type Role = 'owner' | 'admin' | 'member' | 'viewer';
@@ -23,7 +23,7 @@ export interface MemberAddedData { readonly userId: string; readonly email: stri
 export interface MemberRoleChangedData { readonly userId: string; readonly from: Role; readonly to: Role }
 export interface MemberRemovedData { readonly userId: string; readonly reason?: string }
 export interface TenantDeletedData { readonly reason?: string }
-/** An authorization refusal, recorded in the target tenant's chain (DESIGN.md "Commands"). */
+/** An authorization refusal, recorded in the target tenant's chain (docs/spec.md "Commands"). */
 export interface CommandRejectedData {
   readonly commandType: string;
   readonly code: string;
@@ -32,7 +32,7 @@ export interface CommandRejectedData {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Sources, provider keys, tenant keys and erasure (the vault, DESIGN.md "Credentials and keys").
+// Sources, provider keys, tenant keys and erasure (the vault, docs/spec.md "Credentials and keys").
 //
 // A secret never appears here in plaintext. Commands carry it as an intake box: base64url
 // (unpadded) of crypto_box_seal to the processor's intake public key, made by producers/ with

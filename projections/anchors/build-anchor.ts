@@ -2,7 +2,7 @@
 // checkpoint), the signed note, and for each changed tenant its checkpoint with the inclusion
 // proof in this anchor and the consistency proof from its previous checkpoint. Every proof is
 // verified before the draft is returned: an anchor is never built for a tree that does not
-// extend the previous one (DESIGN.md).
+// extend the previous one (docs/spec.md).
 import { signNote } from '../../crypto/note.ts';
 import { AnchorTree, anchorNoteText, checkpointLeafHash, type TenantCheckpoint } from '../../domain/merkle/anchor.ts';
 import { verifyConsistency, verifyInclusion } from '../../domain/merkle/verify.ts';

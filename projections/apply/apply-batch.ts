@@ -1,5 +1,5 @@
 // One batch of one partition, applied to every target generation in ONE transaction together
-// with the target's offset (DESIGN.md: exactly once into PostgreSQL). Each target has its own
+// with the target's offset (docs/spec.md: exactly once into PostgreSQL). Each target has its own
 // stored offset: records below it were applied before (a retry, a resumed rebuild, a swap that
 // handed over a generation ahead of the live one) and are skipped; a stored offset below the
 // batch's start means records were never applied, and the caller must seek back to it.

@@ -119,7 +119,7 @@ export async function revokeAnalyst(databaseUrl: string, target: { tenantId: str
 }
 
 /**
- * Revokes every analyst login of a deleted tenant (DESIGN.md: DeleteTenant drops its analyst
+ * Revokes every analyst login of a deleted tenant (docs/spec.md: DeleteTenant drops its analyst
  * roles). Needs a login that may drop roles (the one `analysts grant` uses). Idempotent.
  */
 export async function revokeTenantAnalysts(databaseUrl: string, tenantId: string): Promise<string[]> {

@@ -1,4 +1,4 @@
-// THE wrapper through which the projector writes (DESIGN.md "Read models and Row-Level
+// THE wrapper through which the projector writes (docs/spec.md "Read models and Row-Level
 // Security"). A transaction switches to the writer role (SET LOCAL ROLE, so it ends with the
 // transaction); the writer's policies let it touch every tenant's rows, so every statement on
 // a read-model table goes through bypass(), which demands an explicit tenant filter, checks it

@@ -1,4 +1,4 @@
-// DESIGN.md: DeleteTenant drops the tenant's analyst roles. The projector revokes them once the
+// docs/spec.md: DeleteTenant drops the tenant's analyst roles. The projector revokes them once the
 // TenantDeleted batch is committed; another tenant's analyst keeps working.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import pg from 'pg';

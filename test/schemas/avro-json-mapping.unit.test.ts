@@ -1,4 +1,4 @@
-// The Avro → logical JSON mapping of schemas/README.md, against fixed hand-encoded vectors.
+// The Avro → logical JSON mapping of docs/spec.md "Avro → logical JSON mapping", against fixed hand-encoded vectors.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// Exactly once under faults (DESIGN.md "Single writer, exactly once"): while 10,000 commands
+// Exactly once under faults (docs/spec.md "Single writer, exactly once"): while 10,000 commands
 // for 50 tenants flow, the processor is killed with SIGKILL twice and the broker restarted once;
 // producers retry what failed and also re-send some commands on purpose. Afterwards every
 // tenant's seq is 1..n, every accepted command appears exactly once, every chain verifies.

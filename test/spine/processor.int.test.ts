@@ -75,7 +75,7 @@ describe('when a tenant is created and its members managed', () => {
     expect(await client.send({ tenantId: tenant, type: 'RemoveMember', actor: userActor('alice'), payload: { userId: 'alice' } })).toMatchObject({ outcome: 'rejected', code: 'LAST_OWNER' });
   });
 
-  it('exports events.jsonl that an independent verifier accepts, in DESIGN.md field order', async () => {
+  it('exports events.jsonl that an independent verifier accepts, in docs/spec.md field order', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'palisade-export-'));
     const { events, file } = await exportTenant(spine.kafka, spine.topics.events, tenant, dir);
     const lines = (await readFile(file, 'utf8')).trim().split('\n');
