@@ -1,3 +1,4 @@
+import { kafkaEndpoint } from '../deploy/config/kafka.ts';
 import type { Command } from 'commander';
 import { createKafka } from '../adapters/kafka/client.ts';
 import { topicNames } from '../adapters/kafka/topics.ts';
@@ -58,7 +59,7 @@ export function registerAuditCommands(program: Command): void {
         const keys = chooseTrustedKeys(live.deps.pinnedKeys, live.deps.keyFileVerifierKey, evidence.recordedKeys);
         // The keys this deployment vouches for, and every key recorded with the exported anchors.
         const verifierKeys = [...new Set([...keys.strings, ...evidence.recordedKeys])];
-        const kafka = createKafka({ brokers: config.kafka.brokers, clientId: 'palisade-audit' });
+        const kafka = createKafka({ ...kafkaEndpoint(config, 'auditor'), clientId: 'palisade-audit' });
         const result = await exportTenant(kafka, topicNames(config.topicPrefix).events, tenantId, opts.out, {
           checkpoints: evidence.checkpoints, anchors: evidence.anchors, verifierKeys, origin: anchors.origin,
         });

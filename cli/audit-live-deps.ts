@@ -1,6 +1,7 @@
 // What a live audit needs, from the application's configuration: the Kafka client and events
 // topic, a Postgres pool, the configured immutable store (to inspect anchors) and the anchor key
 // the deployment signs with (its public half, beside the key file). close() releases all of it.
+import { kafkaEndpoint } from '../deploy/config/kafka.ts';
 import type { AppConfig } from '../deploy/config/config.ts';
 import type { AnchorAuditOptions } from '../deploy/config/anchors.ts';
 import { createKafka } from '../adapters/kafka/client.ts';
@@ -20,7 +21,7 @@ export function openLiveAudit(
   const keyFileVerifierKey = readAnchorVerifierKey(anchors.keyFile, anchors.origin);
   const pinnedFromConfig = anchors.pinnedVerifierKey === undefined ? [] : [anchors.pinnedVerifierKey];
   const deps: LiveAuditDeps = {
-    kafka: createKafka({ brokers: config.kafka.brokers, clientId: 'palisade-audit' }),
+    kafka: createKafka({ ...kafkaEndpoint(config, 'auditor'), clientId: 'palisade-audit' }),
     eventsTopic: topicNames(config.topicPrefix).events,
     pool,
     pinnedKeys: options.pinnedKeys.length > 0 ? options.pinnedKeys : pinnedFromConfig,

@@ -3,6 +3,8 @@
 // `you`, stores the key (sealed to the processor's intake key), starts a conversation, sends the
 // message, waits for the chat worker's outcome event and opens the reply (sealed under `you`'s
 // data key) to print it. Needs the services running (`npm start`).
+import type { KafkaEndpoint } from '../adapters/kafka/client.ts';
+import { kafkaEndpoint } from '../deploy/config/kafka.ts';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
@@ -26,7 +28,8 @@ import type { Kek } from '../crypto/vault/key-wrap.ts';
 
 export interface ChatTryDeps {
   readonly kafka: Kafka;
-  readonly brokers: readonly string[];
+  /** The producer principal's endpoint (the turn's client writes commands). */
+  readonly producerKafka: KafkaEndpoint;
   readonly topics: { readonly commands: string; readonly results: string; readonly events: string };
   readonly databaseUrl: string;
   readonly masterKey: Kek;
@@ -48,7 +51,7 @@ export async function tryChatTurn(deps: ChatTryDeps, input: { readonly apiKey: s
   const tenantId = randomUUID();
   try {
     await registerProducerKey(pool, { keyId, publicKey: signing.publicKey, tenants: null, canCreateTenants: true, description: 'palisade chat try' });
-    client = await PalisadeClient.connect({ brokers: deps.brokers, topics: deps.topics, producerKeyId: keyId, secretKey: signing.secretKey, resultTimeoutMs: 60_000 });
+    client = await PalisadeClient.connect({ kafka: deps.producerKafka, topics: deps.topics, producerKeyId: keyId, secretKey: signing.secretKey, resultTimeoutMs: 60_000 });
     const store = new KeyStore(pool, deps.masterKey);
     const intake = await store.intakePublicKey();
     const conversationId = randomUUID();
@@ -111,8 +114,8 @@ export function registerChatCommands(program: Command): void {
       const config = loadConfig();
       const say = options.json ? () => undefined : (line: string) => console.log(line);
       const result = await tryChatTurn({
-        kafka: createKafka({ brokers: config.kafka.brokers, clientId: 'palisade-chat-try' }),
-        brokers: config.kafka.brokers, topics: topicNames(config.topicPrefix), databaseUrl: config.databaseUrl,
+        kafka: createKafka({ ...kafkaEndpoint(config, 'auditor'), clientId: 'palisade-chat-try' }),
+        producerKafka: kafkaEndpoint(config, 'producer'), topics: topicNames(config.topicPrefix), databaseUrl: config.databaseUrl,
         masterKey: loadMasterKey(config), say,
       }, { apiKey, message: options.message });
       if (options.json) console.log(JSON.stringify(result.ok ? { ok: true, tenantId: result.tenantId, model: result.model, inputTokens: result.inputTokens, outputTokens: result.outputTokens } : result));

@@ -1,3 +1,4 @@
+import { kafkaEndpoint } from '../deploy/config/kafka.ts';
 import type { Command } from 'commander';
 import { stackUp } from '../deploy/stack.ts';
 import { loadConfig, type AppConfig } from '../deploy/config/config.ts';
@@ -21,14 +22,14 @@ export function registerDemoCommand(program: Command): void {
 }
 
 export async function runDemo(config: AppConfig, say: (line: string) => void): Promise<{ ok: boolean }> {
-  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: 'palisade-demo' });
+  const kafka = createKafka({ ...kafkaEndpoint(config, 'auditor'), clientId: 'palisade-demo' });
   let own: Service | undefined;
   if (!(await groupHasMembers(kafka, processorOptions(config).groupId))) {
     say('(no command processor is running: starting one in this process for the demo)');
     own = await startProcessor(config, createLogger({ name: 'palisade', level: 'warn' }));
   }
   try {
-    return await runDemoScenario({ kafka, brokers: config.kafka.brokers, topics: topicNames(config.topicPrefix), databaseUrl: config.databaseUrl, say });
+    return await runDemoScenario({ kafka, producerKafka: kafkaEndpoint(config, 'producer'), topics: topicNames(config.topicPrefix), databaseUrl: config.databaseUrl, say });
   } finally {
     await own?.stop();
   }

@@ -1,6 +1,7 @@
 // The guided scenario of `palisade demo`: two tenants, members added and changed, a forged
 // cross-tenant command refused, chains verified. Narrated for a newcomer; every step is real
 // (signed Avro commands through Kafka, the processor's results, chains recomputed from Kafka).
+import type { KafkaEndpoint } from '../adapters/kafka/client.ts';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { KafkaClient as Kafka } from '../adapters/kafka/client.ts';
 import { generateSigningKeyPair } from '../crypto/ed25519.ts';
@@ -14,7 +15,8 @@ import { openPool } from '../adapters/postgres/pool.ts';
 
 export interface DemoDeps {
   readonly kafka: Kafka;
-  readonly brokers: readonly string[];
+  /** The producer principal's endpoint (the scenario's clients write commands). */
+  readonly producerKafka: KafkaEndpoint;
   readonly topics: TopicNames;
   readonly databaseUrl: string;
   readonly say: (line: string) => void;
@@ -44,7 +46,7 @@ export async function runDemoScenario(deps: DemoDeps): Promise<{ ok: boolean }> 
     await registerProducerKey(pool, { keyId: gatewayId, publicKey: gateway.publicKey, tenants: null, canCreateTenants: true, description: 'palisade demo' });
     await registerProducerKey(pool, { keyId: globexId, publicKey: globexOnly.publicKey, tenants: [globex], canCreateTenants: false, description: 'palisade demo' });
     const connect = async (keyId: string, secretKey: Buffer) => {
-      const c = await PalisadeClient.connect({ brokers: deps.brokers, topics: deps.topics, producerKeyId: keyId, secretKey, resultTimeoutMs: 60_000 });
+      const c = await PalisadeClient.connect({ kafka: deps.producerKafka, topics: deps.topics, producerKeyId: keyId, secretKey, resultTimeoutMs: 60_000 });
       clients.push(c);
       return c;
     };

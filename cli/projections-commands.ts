@@ -1,5 +1,6 @@
 // `palisade projections status|rebuild`: the read models' positions, and zero-downtime rebuilds
 // (projections/rebuild.ts; runbook: docs/runbooks/rebuild.md).
+import { kafkaEndpoint } from '../deploy/config/kafka.ts';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { loadConfig } from '../deploy/config/config.ts';
@@ -72,7 +73,7 @@ export function registerProjectionsCommands(program: Command): void {
     .action((opts: { json?: boolean }) =>
       run('status', async () => {
         const config = loadConfig();
-        const kafka = createKafka({ brokers: config.kafka.brokers, clientId: 'palisade-status' });
+        const kafka = createKafka({ ...kafkaEndpoint(config, 'projector'), clientId: 'palisade-status' });
         const status = await projectionsStatus(kafka, config.databaseUrl, topicNames(config.topicPrefix).events, `${config.topicPrefix}${PROJECTOR_DEFAULTS.groupId}`);
         if (opts.json === true) process.stdout.write(`${JSON.stringify(status)}\n`);
         else printStatus(status);
@@ -92,7 +93,7 @@ export function registerProjectionsCommands(program: Command): void {
         const bar = opts.json === true ? undefined : progressBar(`rebuilding ${(opts.name ?? ['all models']).join(', ')}`);
         try {
           const result = await rebuild({
-            brokers: config.kafka.brokers, databaseUrl: config.databaseUrl, topic: topicNames(config.topicPrefix).events,
+            kafka: kafkaEndpoint(config, 'projector'), databaseUrl: config.databaseUrl, topic: topicNames(config.topicPrefix).events,
             ...(opts.name ? { models: opts.name } : {}), restart: opts.restart === true, log,
             ...(bar ? { onProgress: bar } : {}),
           });

@@ -1,4 +1,5 @@
 // Builds the long-running services from the validated config, and runs them until a signal.
+import { kafkaEndpoint } from '../deploy/config/kafka.ts';
 import { loadConfig, type AppConfig } from '../deploy/config/config.ts';
 import { anchorerOptions } from '../deploy/config/anchors.ts';
 import { processorOptions, projectorOptions } from '../deploy/config/services.ts';
@@ -117,7 +118,7 @@ export async function chatWorkerOptions(config: AppConfig, log: Logger): Promise
   const masterKey = loadMasterKey(config);
   const producer = await chatWorkerProducerKey(chat, config.databaseUrl, log);
   return {
-    brokers: config.kafka.brokers,
+    kafka: kafkaEndpoint(config, 'chat-worker'),
     topics: { events: topics.events, commands: topics.commands, results: topics.results },
     databaseUrl: config.databaseUrl,
     groupId: `${config.topicPrefix}${CHAT_WORKER_GROUP}`,

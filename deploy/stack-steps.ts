@@ -3,6 +3,7 @@
 // or made; recording stack.json and undoing a failed `up` are the sequence's job.
 import { ensureTopics, palisadeTopics } from '../adapters/kafka/topics.ts';
 import type { EnsureTopicsResult } from '../adapters/kafka/topics.ts';
+import type { KafkaEndpoint } from '../adapters/kafka/client.ts';
 import { redactUrl } from '../adapters/postgres/database.ts';
 import { migrate } from '../adapters/postgres/migrate.ts';
 import type { MigrateResult } from '../adapters/postgres/migrate.ts';
@@ -79,13 +80,13 @@ export function startKafka(ctx: StepContext): Promise<BrokerInfo> {
 }
 
 /** Palisade's topics under the prefix; existing ones are checked, never altered. */
-export function createTopics(ctx: StepContext, brokers: readonly string[]): Promise<EnsureTopicsResult> {
+export function createTopics(ctx: StepContext, admin: KafkaEndpoint): Promise<EnsureTopicsResult> {
   const { topicPrefix, partitions } = ctx.opts;
   return timed(
     ctx,
     'topics',
     `ensuring topics ${topicPrefix}palisade.* (${partitions} partitions)`,
-    () => ensureTopics(brokers, palisadeTopics(topicPrefix, partitions)),
+    () => ensureTopics(admin, palisadeTopics(topicPrefix, partitions)),
     (t) => `${t.created.length} created, ${t.existing.length} already there`,
   );
 }

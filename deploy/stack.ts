@@ -82,11 +82,11 @@ export async function stackUp(options: StackUpOptions = {}): Promise<StackUpResu
       await fetchJars(ctx);
       const broker = await startKafka(ctx);
       if (!broker.reused) started.push('kafka');
-      const { pid, port, controllerPort, brokers, logFile } = broker;
-      state = { ...state, kafka: { mode: 'local', pid, port, controllerPort, brokers, logFile } };
+      const { pid, port, controllerPort, brokers, logFile, saslMechanism } = broker;
+      state = { ...state, kafka: { mode: 'local', pid, port, controllerPort, brokers, logFile, saslMechanism } };
       writeStackState(state);
 
-      const topics = await createTopics(ctx, broker.brokers);
+      const topics = await createTopics(ctx, broker.admin);
       const postgres = await startPostgres(ctx);
       if (postgres.started) started.push('postgres');
       state = { ...state, postgres: postgres.state, updatedAt: new Date().toISOString() };
@@ -220,7 +220,7 @@ export async function restartStackBroker(options: { dataDir?: string; env?: Env 
     const t1 = Date.now();
     const broker = await startBroker({ dataDir, port: state.kafka.port, controllerPort: state.kafka.controllerPort, javaHome: javaHomeFromEnv(options.env) });
     const t2 = Date.now();
-    writeStackState({ ...state, kafka: { ...state.kafka, pid: broker.pid }, updatedAt: new Date().toISOString() });
+    writeStackState({ ...state, kafka: { ...state.kafka, pid: broker.pid, saslMechanism: broker.saslMechanism }, updatedAt: new Date().toISOString() });
     return { pid: broker.pid, stopMs: t1 - t0, startMs: t2 - t1 };
   });
 }

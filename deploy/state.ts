@@ -3,6 +3,7 @@
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StackError } from './errors.ts';
+import type { KafkaSaslMechanism } from '../adapters/kafka/client.ts';
 
 export interface LocalKafkaState {
   readonly mode: 'local';
@@ -12,6 +13,8 @@ export interface LocalKafkaState {
   readonly controllerPort: number;
   readonly brokers: readonly string[];
   readonly logFile: string;
+  /** The client listener's SASL mechanism (absent: a broker from before authentication). */
+  readonly saslMechanism?: KafkaSaslMechanism;
 }
 
 export interface EmbeddedPostgresState {

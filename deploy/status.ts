@@ -1,5 +1,6 @@
 // `palisade stack status`: what runs, from the pid files and a quick probe of each part.
 import { withAdmin } from '../adapters/kafka/topics.ts';
+import { localStackAdmin } from './kafka/credentials.ts';
 import { redactUrl, withClient } from '../adapters/postgres/database.ts';
 import { embeddedDatabaseUrl } from './config/env.ts';
 import type { Env } from './config/env.ts';
@@ -52,7 +53,7 @@ export async function stackStatus(options: { dataDir?: string; env?: Env } = {})
   const brokers = state?.kafka?.brokers ?? [`127.0.0.1:${defaults.kafkaPort}`];
   const kafkaUp =
     kafkaPid !== undefined &&
-    (await reachable(() => withAdmin(brokers, (admin) => admin.describeCluster(), { retries: 0, requestTimeoutMs: 3_000 })));
+    (await reachable(() => withAdmin(localStackAdmin(dataDir, brokers), (admin) => admin.describeCluster(), { retries: 0, requestTimeoutMs: 3_000 })));
   const kafka: PartStatus = {
     part: 'kafka',
     mode: 'local',

@@ -1,6 +1,7 @@
 // The client library for upstream services (docs/spec.md "Who uses it"): build a command, sign it
 // with the service's registered Ed25519 key, encode it as Avro, key it by tenant and publish it
 // through an idempotent producer; then await its CommandResult.
+import type { KafkaEndpoint } from '../adapters/kafka/client.ts';
 import { randomUUID } from 'node:crypto';
 import { createKafka } from '../adapters/kafka/client.ts';
 import { IdempotentProducer } from '../adapters/kafka/simple-producer.ts';
@@ -18,7 +19,8 @@ import { PublishError } from './errors.ts';
 import { ResultWaiter } from './result-waiter.ts';
 
 export interface ClientOptions {
-  readonly brokers: readonly string[];
+  /** The brokers and the producer principal's login (docs/producers.md). */
+  readonly kafka: KafkaEndpoint;
   readonly topics: { readonly commands: string; readonly results: string };
   readonly producerKeyId: string;
   /** 64-byte Ed25519 secret key, ideally in sodium secure memory (crypto/key-file.ts). */
@@ -87,7 +89,7 @@ export class PalisadeClient {
   /** Connects the producer and starts following results (from now on) before returning. */
   static async connect(options: ClientOptions): Promise<PalisadeClient> {
     if (options.secretKey.length !== 64) throw new PublishError('INVALID_COMMAND', 'secretKey must be a 64-byte Ed25519 secret key');
-    const kafka = createKafka({ brokers: options.brokers, clientId: `palisade-client-${options.producerKeyId}` });
+    const kafka = createKafka({ ...options.kafka, clientId: `palisade-client-${options.producerKeyId}` });
     const producer = await IdempotentProducer.open(kafka);
     const tail = new TailConsumer(kafka, options.topics.results, 'palisade-client');
     const client = new PalisadeClient(options, producer, tail);

@@ -1,10 +1,12 @@
 // Options of the projector service (STYLE.md §11): one typed object, validated at start.
+import type { KafkaEndpoint } from '../adapters/kafka/client.ts';
 import { ProjectionError } from './errors.ts';
 import type { ApplyHooks } from './apply/apply-batch.ts';
 import { READ_MODEL_NAMES } from './models/index.ts';
 
 export interface ProjectorOptions {
-  readonly brokers: readonly string[];
+  /** The brokers and the projector principal's login. */
+  readonly kafka: KafkaEndpoint;
   /** Any login; the sessions act as the projector role (see adapters/postgres/roles.ts asRole). */
   readonly databaseUrl: string;
   /** The events topic (`${prefix}palisade.events`). */
@@ -36,7 +38,7 @@ export const PROJECTOR_DEFAULTS = {
 
 export function validateProjectorOptions(options: ProjectorOptions): ProjectorOptions {
   const bad = (option: string, problem: string) => new ProjectionError('INVALID_OPTION', `projector option ${option} ${problem}`);
-  if (options.brokers.length === 0) throw bad('brokers', 'is empty: set KAFKA_BROKERS');
+  if (options.kafka.brokers.length === 0) throw bad('kafka', 'is empty: set KAFKA_BROKERS');
   if (!/^postgres(ql)?:\/\//.test(options.databaseUrl)) throw bad('databaseUrl', 'is not a postgres:// URL: set DATABASE_URL');
   if (options.topic.length === 0) throw bad('topic', 'is empty');
   if (options.groupId.length === 0) throw bad('groupId', 'is empty');

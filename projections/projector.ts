@@ -29,7 +29,7 @@ export class Projector {
   constructor(options: ProjectorOptions, log: ProjectorLog) {
     this.options = validateProjectorOptions(options);
     this.log = log;
-    this.kafka = createKafka({ brokers: options.brokers, clientId: 'palisade-projector' }, log);
+    this.kafka = createKafka({ ...options.kafka, clientId: 'palisade-projector' }, log);
     this.crash = new Promise((resolve) => { this.crashed = resolve; });
   }
 

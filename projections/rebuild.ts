@@ -3,6 +3,7 @@
 // atomically (projection_meta.activate_generations: the views switch in one transaction, after
 // the live projector's transactions in flight). Killed midway, the next run resumes the same
 // generations from their stored offsets. One rebuild per model at a time (advisory lock).
+import type { KafkaEndpoint } from '../adapters/kafka/client.ts';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from '../adapters/postgres/pg.ts';
@@ -20,7 +21,8 @@ import { CatchUp } from './catch-up.ts';
 import { openPool } from '../adapters/postgres/pool.ts';
 
 export interface RebuildOptions {
-  readonly brokers: readonly string[];
+  /** The brokers and the projector principal's login. */
+  readonly kafka: KafkaEndpoint;
   readonly databaseUrl: string;
   readonly topic: string;
   /** Models to rebuild; all when empty. They are built in one pass and swapped together. */
@@ -65,7 +67,7 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildResult> {
   const models = selectModels(options.models);
   const names = models.map((m) => m.name).sort();
   const roles = await loadRolesFrom(options.databaseUrl);
-  const kafka = createKafka({ brokers: options.brokers, clientId: 'palisade-rebuild' }, log);
+  const kafka = createKafka({ ...options.kafka, clientId: 'palisade-rebuild' }, log);
   const ends = toBigInts(await endOffsets(kafka, options.topic));
   if (ends.size === 0) throw new ProjectionError('INVALID_OPTION', `topic ${options.topic} does not exist`);
   const pool = openPool({ ...asRole(options.databaseUrl, roles.projector), max: ends.size + 2 }, (error) => log.warn({ err: String(error) }, 'idle PostgreSQL connection failed'));

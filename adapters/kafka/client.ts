@@ -1,7 +1,7 @@
 // The one place that constructs kafkajs clients. kafkajs is unmaintained since 2023 and has
 // known EOS bugs, so everything Kafka goes through adapters/kafka/ (adapters/kafka/README.md),
 // which keeps it swappable for another client.
-import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
 
 // Advice for kafkajs users that does not apply here: we never use its default partitioner for
 // tenants without checking (adapters/kafka/partitioner.ts), and bounded producer retries are deliberate
@@ -10,8 +10,29 @@ const IGNORED_WARNINGS = ['KafkaJS v2.0.0 switched default partitioner', 'Limiti
 /** The connected client handle that adapters/kafka/ functions take; only this folder sees kafkajs. */
 export type KafkaClient = Kafka;
 
-export interface KafkaConnection {
+/** SASL mechanisms a Palisade client speaks (the local stack uses scram-sha-512). */
+export const KAFKA_SASL_MECHANISMS = ['scram-sha-512', 'scram-sha-256', 'plain'] as const;
+export type KafkaSaslMechanism = (typeof KAFKA_SASL_MECHANISMS)[number];
+
+/** One principal's SASL login. */
+export interface KafkaCredentials {
+  readonly mechanism: KafkaSaslMechanism;
+  readonly username: string;
+  readonly password: string;
+}
+
+/**
+ * Where a cluster is and who this client is there: the brokers, the principal's SASL login
+ * (absent only for a cluster without authentication) and TLS (absent: plaintext; `ca`: trust
+ * that PEM bundle instead of the system's).
+ */
+export interface KafkaEndpoint {
   readonly brokers: readonly string[];
+  readonly credentials?: KafkaCredentials | undefined;
+  readonly tls?: { readonly ca?: string | undefined } | undefined;
+}
+
+export interface KafkaConnection extends KafkaEndpoint {
   readonly clientId: string;
 }
 
@@ -20,11 +41,21 @@ export interface KafkaLogSink {
   error(obj: object, msg: string): void;
 }
 
+/** The security part of a kafkajs configuration (SASL and TLS) for `endpoint`. */
+export function securityConfig(endpoint: KafkaEndpoint): Pick<KafkaConfig, 'sasl' | 'ssl'> {
+  const { credentials, tls } = endpoint;
+  return {
+    ...(credentials === undefined ? {} : { sasl: { mechanism: credentials.mechanism, username: credentials.username, password: credentials.password } }),
+    ...(tls === undefined ? {} : { ssl: tls.ca === undefined ? true : { ca: [tls.ca] } }),
+  } as Pick<KafkaConfig, 'sasl' | 'ssl'>;
+}
+
 export function createKafka(connection: KafkaConnection, log?: KafkaLogSink): Kafka {
   if (connection.brokers.length === 0) throw new Error('kafka: at least one broker address is required (KAFKA_BROKERS)');
   return new Kafka({
     clientId: connection.clientId,
     brokers: [...connection.brokers],
+    ...securityConfig(connection),
     connectionTimeout: 5_000,
     requestTimeout: 30_000,
     retry: { initialRetryTime: 100, retries: 8, maxRetryTime: 5_000 },

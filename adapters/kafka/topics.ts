@@ -5,6 +5,7 @@
 import kafkajs from 'kafkajs';
 import type { Admin } from 'kafkajs';
 import { TopicSetupError } from './errors.ts';
+import { securityConfig, type KafkaEndpoint } from './client.ts';
 
 const { Kafka, logLevel, ConfigResourceTypes } = kafkajs;
 
@@ -69,10 +70,11 @@ export interface AdminOptions {
 }
 
 /** Run `fn` with a connected kafkajs admin client, disconnecting afterwards in every case. */
-export async function withAdmin<T>(brokers: readonly string[], fn: (admin: Admin) => Promise<T>, options: AdminOptions = {}): Promise<T> {
+export async function withAdmin<T>(endpoint: KafkaEndpoint, fn: (admin: Admin) => Promise<T>, options: AdminOptions = {}): Promise<T> {
   const kafka = new Kafka({
     clientId: 'palisade-admin',
-    brokers: [...brokers],
+    brokers: [...endpoint.brokers],
+    ...securityConfig(endpoint),
     logLevel: logLevel.NOTHING,
     connectionTimeout: 3_000,
     requestTimeout: options.requestTimeoutMs ?? 10_000,
@@ -158,9 +160,9 @@ async function waitUntilServed(admin: Admin, topics: readonly string[], timeoutM
  * expected partition count and configs. Throws TopicSetupError on a mismatch; never alters an
  * existing topic.
  */
-export async function ensureTopics(brokers: readonly string[], specs: readonly TopicSpec[]): Promise<EnsureTopicsResult> {
+export async function ensureTopics(endpoint: KafkaEndpoint, specs: readonly TopicSpec[]): Promise<EnsureTopicsResult> {
   specs.forEach(validateSpec);
-  return withAdmin(brokers, async (admin) => {
+  return withAdmin(endpoint, async (admin) => {
     const present = new Set(await admin.listTopics());
     const missing = specs.filter((spec) => !present.has(spec.name));
     if (missing.length > 0) {

@@ -18,6 +18,7 @@
 // (the chat_messages read model) avoids a second provider call in the common case. Data keys: the
 // key store without a cache, so an erasure (the DEK deleted) is seen at the next open. Logs carry
 // ids, reason codes, counts and error names/codes only (logging.ts).
+import type { KafkaEndpoint } from '../../adapters/kafka/client.ts';
 import type pg from '../../adapters/postgres/pg.ts';
 import type { KafkaClient as Kafka } from '../../adapters/kafka/client.ts';
 import { createKafka } from '../../adapters/kafka/client.ts';
@@ -47,7 +48,8 @@ import { TurnContent } from './turn-content.ts';
 export const CHAT_WORKER_GROUP = 'palisade-chat-worker';
 
 export interface ChatWorkerOptions {
-  readonly brokers: readonly string[];
+  /** The brokers and the chat worker principal's login (it reads events and writes commands). */
+  readonly kafka: KafkaEndpoint;
   readonly topics: { readonly events: string; readonly commands: string; readonly results: string };
   readonly databaseUrl: string;
   /** Default CHAT_WORKER_GROUP (with the topic prefix, as the processor's). */
@@ -110,7 +112,7 @@ export class ChatWorker {
     if (options.indexKey.byteLength !== 32) throw new TypeError('the memory index key must be 32 bytes');
     this.options = options;
     this.log = log;
-    this.kafka = createKafka({ brokers: options.brokers, clientId: 'palisade-chat-worker' }, log);
+    this.kafka = createKafka({ ...options.kafka, clientId: 'palisade-chat-worker' }, log);
   }
 
   async start(): Promise<void> {
@@ -128,7 +130,7 @@ export class ChatWorker {
       this.turnContent = new TurnContent({ reader: () => this.reader, content, index: this.index, historyLimit: o.historyLimit ?? 200, log: this.log });
       await adoptIndexKey(this.pool, o.indexKey, this.log);
       this.client = await PalisadeClient.connect({
-        brokers: o.brokers,
+        kafka: o.kafka,
         topics: { commands: o.topics.commands, results: o.topics.results },
         producerKeyId: o.producer.keyId,
         secretKey: o.producer.secretKey,

@@ -1,4 +1,5 @@
 // One typed options object for the processor, validated at start (STYLE.md §11).
+import type { KafkaEndpoint } from '../../adapters/kafka/client.ts';
 import type { Kek } from '../../crypto/vault/key-wrap.ts';
 import { ProcessorOptionError } from './errors.ts';
 
@@ -16,7 +17,8 @@ export interface ProcessorLogger {
 }
 
 export interface ProcessorOptions {
-  readonly brokers: readonly string[];
+  /** The brokers and the processor principal's login. */
+  readonly kafka: KafkaEndpoint;
   readonly topics: Topics;
   /** Consumer group; also the prefix of the per-partition transactional ids. */
   readonly groupId: string;
@@ -52,7 +54,7 @@ export const PROCESSOR_DEFAULTS = {
 } as const;
 
 export function validateProcessorOptions(options: ProcessorOptions): ProcessorOptions {
-  if (options.brokers.length === 0) throw new ProcessorOptionError('brokers', 'at least one broker is required (set KAFKA_BROKERS or run `palisade stack up`)');
+  if (options.kafka.brokers.length === 0) throw new ProcessorOptionError('kafka', 'at least one broker is required (set KAFKA_BROKERS or run `palisade stack up`)');
   if (!/^[A-Za-z0-9._-]{1,200}$/.test(options.groupId)) throw new ProcessorOptionError('groupId', 'use letters, digits, ".", "_" or "-"');
   if (!options.databaseUrl) throw new ProcessorOptionError('databaseUrl', 'required (set DATABASE_URL or run `palisade stack up`)');
   for (const name of ['maxCommandBytes', 'maxCommandAgeMs', 'maxClockSkewMs', 'keyRefreshMs', 'maxAttempts', 'sessionTimeoutMs', 'stallTimeoutMs'] as const) {

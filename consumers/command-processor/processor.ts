@@ -37,7 +37,7 @@ export class CommandProcessor {
   constructor(options: ProcessorOptions, log: ProcessorLogger) {
     this.options = validateProcessorOptions(options);
     this.log = log;
-    this.kafka = createKafka({ brokers: options.brokers, clientId: 'palisade-processor' }, log);
+    this.kafka = createKafka({ ...options.kafka, clientId: 'palisade-processor' }, log);
     this.pool = openPool({ connectionString: options.databaseUrl, max: 4 }, (e) => log.warn({ err: String(e) }, 'idle PostgreSQL connection failed'));
     this.keys = new PgProducerKeyRegistry(this.pool);
     this.stopped = new Promise((resolve) => { this.resolveStopped = resolve; });

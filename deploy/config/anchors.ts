@@ -2,6 +2,7 @@
 // (validated at start, STYLE.md §11): PALISADE_ANCHOR_INTERVAL, PALISADE_ANCHOR_ORIGIN,
 // PALISADE_ANCHOR_KEY_FILE, PALISADE_ANCHOR_VERIFIER_KEY and the store variables of
 // anchor-store.ts (README.md's table says what each means and its default).
+import { kafkaEndpoint } from './kafka.ts';
 import { join } from 'node:path';
 import { topicNames } from '../../adapters/kafka/topics.ts';
 import type { AnchorStoreOptions } from '../../adapters/storage/store-options.ts';
@@ -23,7 +24,7 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_00
 export function anchorerOptions(config: AppConfig, env: Env = process.env): AnchorerOptions {
   const topics = topicNames(config.topicPrefix);
   return validateAnchorerOptions({
-    brokers: config.kafka.brokers,
+    kafka: kafkaEndpoint(config, 'anchorer'),
     databaseUrl: config.databaseUrl,
     eventsTopic: topics.events,
     anchorsTopic: topics.anchors,

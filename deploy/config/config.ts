@@ -9,6 +9,7 @@ import {
   DEFAULT_PARTITIONS,
   DEFAULT_PG_PORT,
   embeddedDatabaseUrl,
+  envValue,
   parseBrokers,
   parseDatabaseUrl,
   parseIntegerVariable,
@@ -20,12 +21,14 @@ import {
 } from './env.ts';
 import type { Env } from './env.ts';
 import { ConfigError } from './errors.ts';
+import { parseKafkaAuth, parseKafkaTls, type KafkaAuthSettings, type KafkaTlsSettings } from './kafka.ts';
 import type { LogLevel } from '../../adapters/logger.ts';
 
 export interface AppConfig {
   /** Git-ignored working directory of the local stack (`.palisade/`). */
   readonly dataDir: string;
-  readonly kafka: { readonly brokers: readonly string[] };
+  /** The brokers and how this process logs in (a service's endpoint: kafkaEndpoint(config, role), kafka.ts). */
+  readonly kafka: { readonly brokers: readonly string[]; readonly auth: KafkaAuthSettings | undefined; readonly tls: KafkaTlsSettings | undefined };
   /** Prepended to every Palisade topic name (`${prefix}palisade.events`). */
   readonly topicPrefix: string;
   /** Partitions of the co-partitioned commands / events / command-results topics. */
@@ -47,11 +50,23 @@ function recordedStack(dataDir: string): StackState | undefined {
   }
 }
 
+/** No login in the environment: the local stack's may apply. */
+function needsStackLogins(env: Env): boolean {
+  return ['PALISADE_KAFKA_SASL_MECHANISM', 'PALISADE_KAFKA_USER', 'PALISADE_KAFKA_CREDENTIALS_DIR'].every((name) => envValue(env, name) === undefined);
+}
+
+/** The recorded local broker's logins, when it authenticates and these brokers are that broker. */
+function localStackLogins(dataDir: string, stack: StackState | undefined, brokers: readonly string[]) {
+  const kafka = stack?.kafka;
+  if (kafka?.saslMechanism === undefined || brokers.join(',') !== kafka.brokers.join(',')) return undefined;
+  return { dataDir, mechanism: kafka.saslMechanism };
+}
+
 /**
  * Load and validate the configuration. Throws ConfigError naming the bad variable.
  * Variables: KAFKA_BROKERS, DATABASE_URL, PALISADE_TOPIC_PREFIX, PALISADE_PARTITIONS,
  * PALISADE_DATA_DIR, PALISADE_LOG_LEVEL, PALISADE_SESSION_TIMEOUT_MS, PALISADE_KAFKA_PORT,
- * PALISADE_PG_PORT.
+ * PALISADE_PG_PORT, and the PALISADE_KAFKA_* logins (kafka.ts).
  */
 export function loadConfig(env: Env = process.env): AppConfig {
   const dataDir = resolveDataDir(env);
@@ -66,12 +81,17 @@ export function loadConfig(env: Env = process.env): AppConfig {
 
   // Only consult stack.json for what the environment leaves open.
   const needsStack =
-    brokers === undefined || databaseUrl === undefined || topicPrefix === undefined || partitions === undefined;
+    brokers === undefined || databaseUrl === undefined || topicPrefix === undefined || partitions === undefined || needsStackLogins(env);
   const stack = needsStack ? recordedStack(dataDir) : undefined;
+  const kafkaBrokers = brokers ?? stack?.kafka?.brokers ?? [`127.0.0.1:${kafkaPort}`];
 
   const config: AppConfig = {
     dataDir,
-    kafka: { brokers: Object.freeze([...(brokers ?? stack?.kafka?.brokers ?? [`127.0.0.1:${kafkaPort}`])]) },
+    kafka: {
+      brokers: Object.freeze([...kafkaBrokers]),
+      auth: parseKafkaAuth(env, localStackLogins(dataDir, stack, kafkaBrokers)),
+      tls: parseKafkaTls(env),
+    },
     topicPrefix: topicPrefix ?? stack?.topicPrefix ?? '',
     partitions: partitions ?? stack?.partitions ?? DEFAULT_PARTITIONS,
     databaseUrl: databaseUrl ?? stack?.postgres?.url ?? embeddedDatabaseUrl(pgPort),

@@ -1,5 +1,6 @@
 // The options of the long-running services, from the validated configuration (cli/services.ts
 // starts them). The anchorer's options are in anchors.ts, the chat worker's settings in chat.ts.
+import { kafkaEndpoint } from './kafka.ts';
 import { topicNames } from '../../adapters/kafka/topics.ts';
 import { PROCESSOR_DEFAULTS, type ProcessorOptions } from '../../consumers/command-processor/options.ts';
 import { PROJECTOR_DEFAULTS, type ProjectorOptions } from '../../projections/options.ts';
@@ -12,7 +13,7 @@ export function processorOptions(config: AppConfig, env: Env = process.env): Pro
   const topics = topicNames(config.topicPrefix);
   return {
     ...PROCESSOR_DEFAULTS,
-    brokers: config.kafka.brokers,
+    kafka: kafkaEndpoint(config, 'processor'),
     databaseUrl: config.databaseUrl,
     groupId: `${config.topicPrefix}${PROCESSOR_DEFAULTS.groupId}`,
     sessionTimeoutMs: config.sessionTimeoutMs,
@@ -25,7 +26,7 @@ export function processorOptions(config: AppConfig, env: Env = process.env): Pro
 export function projectorOptions(config: AppConfig): ProjectorOptions {
   return {
     ...PROJECTOR_DEFAULTS,
-    brokers: config.kafka.brokers,
+    kafka: kafkaEndpoint(config, 'projector'),
     databaseUrl: config.databaseUrl,
     topic: topicNames(config.topicPrefix).events,
     groupId: `${config.topicPrefix}${PROJECTOR_DEFAULTS.groupId}`,

@@ -3,6 +3,11 @@
 //   <data dir>/kafka/libs        jars (deploy/kafka/jars.ts)
 //   <data dir>/kafka/data        log.dirs (formatted once with a random cluster id)
 //   <data dir>/kafka/logs        server.log (log4j) and stdout.log (JVM output)
+//   <data dir>/kafka/credentials one password per role (deploy/kafka/credentials.ts)
+// Nobody is anonymous: clients log in with SASL SCRAM-SHA-512 on the client listener, the
+// broker with SASL PLAIN on the controller listener (KRaft cannot use SCRAM there: the SCRAM
+// credentials live in the metadata the controller serves), and the KRaft ACL authorizer denies
+// what no ACL allows. The admin principal is the only super user.
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +15,9 @@ import { spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { withAdmin } from '../../adapters/kafka/topics.ts';
+import type { KafkaEndpoint } from '../../adapters/kafka/client.ts';
+import { KAFKA_ROLES, localKafkaUser } from '../../adapters/kafka/principals.ts';
+import { ensureKafkaPasswords, kafkaPasswordsExist, localAdminEndpoint } from './credentials.ts';
 import { StackError, oneLine } from '../errors.ts';
 import { isPortFree, spawnDetached, tailOf, terminate, verifiedPid } from '../process.ts';
 import { ensureKafkaJars, kafkaLibsDir, KAFKA_POM } from './jars.ts';
@@ -42,7 +50,14 @@ export interface BrokerInfo {
   readonly logFile: string;
   /** True when a broker was already running and was left as it was. */
   readonly reused: boolean;
+  /** The client listener's SASL mechanism. */
+  readonly saslMechanism: 'scram-sha-512';
+  /** The broker as the admin principal reaches it (topics, ACLs). */
+  readonly admin: KafkaEndpoint;
 }
+
+/** The SCRAM mechanism of the client listener (kafkajs speaks it). */
+const CLIENT_MECHANISM = 'SCRAM-SHA-512';
 
 export interface BrokerPaths {
   readonly root: string;
@@ -72,17 +87,45 @@ export function brokerPaths(dataDir: string): BrokerPaths {
   };
 }
 
-/** server.properties of the single-node KRaft broker+controller (pure; unit-tested). */
-export function brokerProperties(options: { logDir: string; port: number; controllerPort: number; partitions?: number }): string {
+/** A JAAS option value: the passwords are base64url, quoted anyway. */
+function jaasQuoted(value: string): string {
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+/**
+ * server.properties of the single-node KRaft broker+controller (pure; unit-tested). It holds the
+ * admin's password (the broker's own logins), so it is written 0600.
+ */
+export function brokerProperties(options: { logDir: string; port: number; controllerPort: number; adminPassword: string; partitions?: number }): string {
+  const admin = localKafkaUser('admin');
+  const password = jaasQuoted(options.adminPassword);
   const settings: Array<[string, string | number]> = [
     ['process.roles', 'broker,controller'],
     ['node.id', 1],
     ['controller.quorum.voters', `1@127.0.0.1:${options.controllerPort}`],
-    ['listeners', `PLAINTEXT://127.0.0.1:${options.port},CONTROLLER://127.0.0.1:${options.controllerPort}`],
-    ['advertised.listeners', `PLAINTEXT://127.0.0.1:${options.port}`],
+    ['listeners', `SASL_PLAINTEXT://127.0.0.1:${options.port},CONTROLLER://127.0.0.1:${options.controllerPort}`],
+    ['advertised.listeners', `SASL_PLAINTEXT://127.0.0.1:${options.port}`],
     ['controller.listener.names', 'CONTROLLER'],
-    ['inter.broker.listener.name', 'PLAINTEXT'],
-    ['listener.security.protocol.map', 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT'],
+    ['inter.broker.listener.name', 'SASL_PLAINTEXT'],
+    ['listener.security.protocol.map', 'SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT'],
+    // Clients: SCRAM only (the users are created when the storage is formatted).
+    ['listener.name.sasl_plaintext.sasl.enabled.mechanisms', CLIENT_MECHANISM],
+    ['sasl.mechanism.inter.broker.protocol', CLIENT_MECHANISM],
+    [
+      `listener.name.sasl_plaintext.${CLIENT_MECHANISM.toLowerCase()}.sasl.jaas.config`,
+      `org.apache.kafka.common.security.scram.ScramLoginModule required username="${admin}" password=${password};`,
+    ],
+    // Broker to controller: PLAIN with the one static user, the admin.
+    ['listener.name.controller.sasl.enabled.mechanisms', 'PLAIN'],
+    ['sasl.mechanism.controller.protocol', 'PLAIN'],
+    [
+      'listener.name.controller.plain.sasl.jaas.config',
+      `org.apache.kafka.common.security.plain.PlainLoginModule required username="${admin}" password=${password} user_${admin}=${password};`,
+    ],
+    ['authorizer.class.name', 'org.apache.kafka.metadata.authorizer.StandardAuthorizer'],
+    ['allow.everyone.if.no.acl.found', 'false'],
+    // Step 1 of issue 12: every role logs in; each is still a super user until the ACLs land.
+    ['super.users', KAFKA_ROLES.map((role) => `User:${localKafkaUser(role)}`).join(';')],
     ['log.dirs', options.logDir],
     ['num.partitions', options.partitions ?? 6],
     ['auto.create.topics.enable', 'false'],
@@ -127,10 +170,10 @@ export function isBrokerRunning(options: { dataDir: string }): boolean {
   return brokerPid(options.dataDir) !== undefined;
 }
 
-/** The PLAINTEXT port in the generated server.properties (what a running broker uses). */
+/** The client listener's port in the generated server.properties (what a running broker uses). */
 function configuredPort(paths: BrokerPaths): number | undefined {
   try {
-    const match = /^advertised\.listeners=PLAINTEXT:\/\/127\.0\.0\.1:(\d+)$/m.exec(readFileSync(paths.properties, 'utf8'));
+    const match = /^advertised\.listeners=SASL_PLAINTEXT:\/\/127\.0\.0\.1:(\d+)$/m.exec(readFileSync(paths.properties, 'utf8'));
     return match?.[1] === undefined ? undefined : Number(match[1]);
   } catch {
     return undefined;
@@ -153,7 +196,8 @@ function classDataSharingArgs(paths: BrokerPaths, java: string): string[] {
   return existsSync(archive) ? [`-XX:SharedArchiveFile=${archive}`] : [`-XX:ArchiveClassesAtExit=${archive}`];
 }
 
-function formatStorage(java: string, paths: BrokerPaths): void {
+/** Format the storage once, with every role's SCRAM login (KIP-900: `format --add-scram`). */
+function formatStorage(java: string, paths: BrokerPaths, passwords: ReadonlyMap<string, string>): void {
   if (existsSync(join(paths.data, 'meta.properties'))) return;
   const clusterId = existsSync(paths.clusterIdFile) ? readFileSync(paths.clusterIdFile, 'utf8').trim() : randomClusterId();
   writeFileSync(paths.clusterIdFile, `${clusterId}\n`);
@@ -168,6 +212,7 @@ function formatStorage(java: string, paths: BrokerPaths): void {
     clusterId,
     '-c',
     paths.properties,
+    ...KAFKA_ROLES.flatMap((role) => ['--add-scram', `${CLIENT_MECHANISM}=[name=${localKafkaUser(role)},password=${passwords.get(role) ?? ''}]`]),
   ];
   const result = spawnSync(java, args, { encoding: 'utf8', timeout: 60_000 });
   if (result.status !== 0)
@@ -182,7 +227,7 @@ function formatStorage(java: string, paths: BrokerPaths): void {
  * so a broker that died fails fast; `logFile` goes in the error.
  */
 export async function waitForBroker(
-  brokers: readonly string[],
+  endpoint: KafkaEndpoint,
   options: { timeoutMs: number; alive?: () => boolean; logFile?: string; stdoutLog?: string },
 ): Promise<void> {
   const deadline = Date.now() + options.timeoutMs;
@@ -197,7 +242,7 @@ export async function waitForBroker(
       throw new StackError('START_FAILED', `the Kafka broker exited during start${where}${tail ? ` (last lines: ${tail})` : ''}`);
     }
     try {
-      await withAdmin(brokers, (admin) => admin.describeCluster(), { retries: 0, requestTimeoutMs: 3_000 });
+      await withAdmin(endpoint, (admin) => admin.describeCluster(), { retries: 0, requestTimeoutMs: 3_000 });
       return;
     } catch (error) {
       lastError = error;
@@ -206,7 +251,7 @@ export async function waitForBroker(
   }
   throw new StackError(
     'START_TIMEOUT',
-    `the Kafka broker at ${brokers.join(',')} did not answer within ${Math.round(options.timeoutMs / 1000)} s ` +
+    `the Kafka broker at ${endpoint.brokers.join(',')} did not answer within ${Math.round(options.timeoutMs / 1000)} s ` +
       `(last error: ${oneLine(lastError)})${see}`,
     { cause: lastError, retriable: true },
   );
@@ -231,6 +276,15 @@ export async function startBroker(options: BrokerOptions): Promise<BrokerInfo> {
   const paths = brokerPaths(options.dataDir);
   const controllerPort = options.controllerPort ?? options.port + 1;
   const brokers = [`127.0.0.1:${options.port}`];
+  const formatted = existsSync(join(paths.data, 'meta.properties'));
+  if (formatted && !kafkaPasswordsExist(options.dataDir))
+    throw new StackError(
+      'START_FAILED',
+      `the Kafka data in ${paths.data} was formatted before the broker required logins; ` +
+        `stop the stack and delete ${paths.data} (the local topics start empty) to let \`palisade stack up\` format it again`,
+    );
+  const passwords = ensureKafkaPasswords(options.dataDir);
+  const endpoint = localAdminEndpoint(brokers, passwords.get('admin') ?? '');
   const readyTimeoutMs = options.readyTimeoutMs ?? 60_000;
 
   const running = brokerPid(options.dataDir);
@@ -242,16 +296,17 @@ export async function startBroker(options: BrokerOptions): Promise<BrokerInfo> {
         `the broker of ${options.dataDir} is already running (pid ${running}) on port ${port ?? '?'}, not ${options.port}; ` +
           'run `palisade stack down` first, or use its port',
       );
-    await waitForBroker(brokers, { timeoutMs: readyTimeoutMs, alive: () => brokerPid(options.dataDir) !== undefined, logFile: paths.serverLog });
-    return { pid: running, port: options.port, controllerPort, brokers, logFile: paths.serverLog, reused: true };
+    await waitForBroker(endpoint, { timeoutMs: readyTimeoutMs, alive: () => brokerPid(options.dataDir) !== undefined, logFile: paths.serverLog });
+    return { pid: running, port: options.port, controllerPort, brokers, logFile: paths.serverLog, reused: true, saslMechanism: 'scram-sha-512', admin: endpoint };
   }
 
   const java = findJava(options.javaHome);
   await ensureKafkaJars(options.dataDir);
   await ensurePortsFree(options.port, controllerPort);
   for (const dir of [paths.data, paths.logs]) mkdirSync(dir, { recursive: true });
-  writeFileSync(paths.properties, brokerProperties({ logDir: paths.data, port: options.port, controllerPort }));
-  formatStorage(java, paths);
+  rmSync(paths.properties, { force: true }); // created anew with mode 0600 (it holds the admin's password)
+  writeFileSync(paths.properties, brokerProperties({ logDir: paths.data, port: options.port, controllerPort, adminPassword: passwords.get('admin') ?? '' }), { mode: 0o600 });
+  formatStorage(java, paths, passwords);
 
   const heapMb = options.heapMb ?? 512;
   if (existsSync(paths.stdoutLog)) renameSync(paths.stdoutLog, `${paths.stdoutLog}.1`); // this run's output only
@@ -275,7 +330,7 @@ export async function startBroker(options: BrokerOptions): Promise<BrokerInfo> {
   });
   writeFileSync(paths.pidFile, `${pid}\n`);
   try {
-    await waitForBroker(brokers, {
+    await waitForBroker(endpoint, {
       timeoutMs: readyTimeoutMs,
       alive: () => brokerPid(options.dataDir) !== undefined,
       logFile: paths.serverLog,
@@ -287,7 +342,7 @@ export async function startBroker(options: BrokerOptions): Promise<BrokerInfo> {
     rmSync(paths.pidFile, { force: true });
     throw error;
   }
-  return { pid, port: options.port, controllerPort, brokers, logFile: paths.serverLog, reused: false };
+  return { pid, port: options.port, controllerPort, brokers, logFile: paths.serverLog, reused: false, saslMechanism: 'scram-sha-512', admin: endpoint };
 }
 
 /** Stop the broker of `dataDir` by its recorded pid: SIGTERM, then SIGKILL after `timeoutMs`. */

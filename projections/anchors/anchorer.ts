@@ -93,7 +93,7 @@ export class Anchorer {
       for (const [partition, offset] of state.positions) this.#positions.set(partition, offset);
       this.#lastAnchorSeq = state.lastAnchorSeq;
 
-      const kafka = createKafka({ brokers: options.brokers, clientId: 'palisade-anchorer' }, this.#log);
+      const kafka = createKafka({ ...options.kafka, clientId: 'palisade-anchorer' }, this.#log);
       const onTopic = await anchorSeqsOnTopic(kafka, options.anchorsTopic);
       const producer = await IdempotentProducer.open(kafka);
       cleanup.push(() => producer.close());

@@ -1,10 +1,12 @@
 // One typed options object for the anchorer, validated at start (STYLE.md §11).
 // deploy/config/anchors.ts reads it from the environment.
+import type { KafkaEndpoint } from '../../adapters/kafka/client.ts';
 import type { AnchorStoreOptions } from '../../adapters/storage/store-options.ts';
 import { AnchorerError } from './errors.ts';
 
 export interface AnchorerOptions {
-  readonly brokers: readonly string[];
+  /** The brokers and the anchorer principal's login. */
+  readonly kafka: KafkaEndpoint;
   readonly databaseUrl: string;
   readonly eventsTopic: string;
   readonly anchorsTopic: string;
@@ -26,7 +28,7 @@ export const MAX_ANCHOR_INTERVAL_MS = 7 * 24 * 3_600_000;
 
 export function validateAnchorerOptions(options: AnchorerOptions): AnchorerOptions {
   const invalid = (option: string, problem: string) => new AnchorerError('INVALID_OPTIONS', `anchorer option ${option}: ${problem}`);
-  if (options.brokers.length === 0) throw invalid('brokers', 'at least one broker is required (set KAFKA_BROKERS or run `palisade stack up`)');
+  if (options.kafka.brokers.length === 0) throw invalid('kafka', 'at least one broker is required (set KAFKA_BROKERS or run `palisade stack up`)');
   if (!options.databaseUrl) throw invalid('databaseUrl', 'required (set DATABASE_URL or run `palisade stack up`)');
   if (!/^[A-Za-z0-9._-]{1,200}$/.test(options.groupId)) throw invalid('groupId', 'use letters, digits, ".", "_" or "-"');
   if (!Number.isInteger(options.intervalMs) || options.intervalMs < MIN_ANCHOR_INTERVAL_MS) throw invalid('intervalMs', `at least ${MIN_ANCHOR_INTERVAL_MS} ms`);

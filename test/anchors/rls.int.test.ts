@@ -11,6 +11,7 @@ import { ensureAnchorKeyFile } from '../../crypto/anchor-key.ts';
 import { Anchorer } from '../../projections/anchors/anchorer.ts';
 import { TwoTenants } from '../isolation/support/two-tenants.ts';
 import { ORIGIN, RecordingLogger, waitFor } from './support/harness.ts';
+import { testKafka } from '../support/stack.ts';
 
 let w: TwoTenants;
 let anchorer: Anchorer;
@@ -28,7 +29,7 @@ beforeAll(async () => {
   ensureAnchorKeyFile(keyFile);
   const { spine } = w.rm;
   anchorer = new Anchorer({
-    brokers: spine.brokers, databaseUrl: spine.db.url, eventsTopic: spine.topics.events, anchorsTopic: spine.topics.anchors,
+    kafka: testKafka('anchorer'), databaseUrl: spine.db.url, eventsTopic: spine.topics.events, anchorsTopic: spine.topics.anchors,
     groupId: `${spine.prefix}palisade-anchorer`, intervalMs: 3_600_000, origin: ORIGIN, keyFile,
     store: { kind: 'fs', dir: join(dataDir, 'anchors') }, sessionTimeoutMs: 10_000,
   }, new RecordingLogger());

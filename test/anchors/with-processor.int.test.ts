@@ -13,6 +13,7 @@ import { ensureAnchorKeyFile, readAnchorVerifierKey } from '../../crypto/anchor-
 import { Anchorer } from '../../projections/anchors/anchorer.ts';
 import { TestSpine, addMemberInput, createTenantInput } from '../support/spine.ts';
 import { ORIGIN, RecordingLogger, waitFor } from './support/harness.ts';
+import { testKafka } from '../support/stack.ts';
 
 let spine: TestSpine;
 let client: PalisadeClient;
@@ -27,7 +28,7 @@ beforeAll(async () => {
   client = await spine.client();
   ensureAnchorKeyFile(keyFile);
   anchorer = new Anchorer({
-    brokers: spine.brokers, databaseUrl: spine.db.url, eventsTopic: spine.topics.events, anchorsTopic: spine.topics.anchors,
+    kafka: testKafka('anchorer'), databaseUrl: spine.db.url, eventsTopic: spine.topics.events, anchorsTopic: spine.topics.anchors,
     groupId: `${spine.prefix}palisade-anchorer`, intervalMs: 3_600_000, origin: ORIGIN, keyFile, store, sessionTimeoutMs: 10_000,
   }, new RecordingLogger());
   await anchorer.start();

@@ -5,6 +5,7 @@
 // table, all at once. Prints both rates and their ratio (issue 4 target: ≥ 0.3).
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../../deploy/config/config.ts';
+import { kafkaEndpoint } from '../../deploy/config/kafka.ts';
 import { createDatabase, dropDatabase } from '../../adapters/postgres/database.ts';
 import { migrate } from '../../adapters/postgres/migrate.ts';
 import { createKafka } from '../../adapters/kafka/client.ts';
@@ -50,8 +51,8 @@ export async function main(argv: string[]): Promise<void> {
   const id = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
   const prefix = `bench-${id}.`;
   const databaseName = `palisade_bench_${id}`;
-  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: 'palisade-bench' });
-  await ensureTopics(config.kafka.brokers, palisadeTopics(prefix, args.partitions));
+  const kafka = createKafka({ ...kafkaEndpoint(config, 'admin'), clientId: 'palisade-bench' });
+  await ensureTopics(kafkaEndpoint(config, 'admin'), palisadeTopics(prefix, args.partitions));
   const topic = topicNames(prefix).events;
   const url = await createDatabase(config.databaseUrl, databaseName);
   try {
@@ -67,7 +68,7 @@ export async function main(argv: string[]): Promise<void> {
     let firstProgress = 0;
     started = Date.now();
     const result = await rebuild({
-      brokers: config.kafka.brokers, databaseUrl: url, topic, maxBytesPerPartition: 4_194_304,
+      kafka: kafkaEndpoint(config, 'projector'), databaseUrl: url, topic, maxBytesPerPartition: 4_194_304,
       onProgress: (p) => {
         if (firstProgress === 0 && p.events > 0) firstProgress = Date.now();
       },
@@ -103,7 +104,7 @@ export async function main(argv: string[]): Promise<void> {
     if (!args.keep) {
       await dropDatabase(config.databaseUrl, databaseName).catch(() => undefined);
       await dropDatabaseRoles(config.databaseUrl, databaseName).catch(() => undefined);
-      await withAdmin(config.kafka.brokers, async (admin) => {
+      await withAdmin(kafkaEndpoint(config, 'admin'), async (admin) => {
         const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
         if (topics.length > 0) await admin.deleteTopics({ topics });
       }).catch(() => undefined);

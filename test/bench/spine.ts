@@ -5,9 +5,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { loadConfig } from '../../deploy/config/config.ts';
+import { kafkaEndpoint } from '../../deploy/config/kafka.ts';
 import { createDatabase, databaseNameOf, dropDatabase } from '../../adapters/postgres/database.ts';
 import { migrate } from '../../adapters/postgres/migrate.ts';
-import { createKafka } from '../../adapters/kafka/client.ts';
+import { createKafka, type KafkaEndpoint } from '../../adapters/kafka/client.ts';
 import { ensureTopics, palisadeTopics, topicNames, withAdmin } from '../../adapters/kafka/topics.ts';
 import { IdempotentProducer } from '../../adapters/kafka/simple-producer.ts';
 import { TailConsumer } from '../../adapters/kafka/tail-consumer.ts';
@@ -28,7 +29,7 @@ export async function main(args: string[]): Promise<void> {
   const config = loadConfig();
   const prefix = `bench-${Date.now().toString(36)}${randomBytes(3).toString('hex')}.`;
   const topics = topicNames(prefix);
-  await ensureTopics(config.kafka.brokers, [...palisadeTopics(prefix, config.partitions), { name: `${prefix}raw`, partitions: config.partitions, replicationFactor: 1, configs: {} }]);
+  await ensureTopics(kafkaEndpoint(config, 'admin'), [...palisadeTopics(prefix, config.partitions), { name: `${prefix}raw`, partitions: config.partitions, replicationFactor: 1, configs: {} }]);
   const dbName = `${databaseNameOf(config.databaseUrl) ?? 'palisade'}_bench_${randomBytes(3).toString('hex')}`;
   const dbUrl = await createDatabase(config.databaseUrl, dbName);
   await migrate(dbUrl);
@@ -42,7 +43,7 @@ export async function main(args: string[]): Promise<void> {
     env: { ...process.env, KAFKA_BROKERS: config.kafka.brokers.join(','), DATABASE_URL: dbUrl, PALISADE_TOPIC_PREFIX: prefix, PALISADE_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const client = await PalisadeClient.connect({ brokers: config.kafka.brokers, topics, producerKeyId: keyId, secretKey: key.secretKey, resultTimeoutMs: 120_000 });
+  const client = await PalisadeClient.connect({ kafka: kafkaEndpoint(config, 'producer'), topics, producerKeyId: keyId, secretKey: key.secretKey, resultTimeoutMs: 120_000 });
   try {
     console.log(`spine benchmark: ${commands} commands over 100 tenants, window ${WINDOW}, ${config.partitions} partitions, processor pid ${processor.pid}`);
     const tenants = Array.from({ length: 100 }, () => randomUUID());
@@ -51,7 +52,7 @@ export async function main(args: string[]): Promise<void> {
     const spine = await runWindowed(client, inputs);
     const sampleSize = encodedSize(inputs[0]!, keyId);
 
-    const raw = await rawBaseline(config.kafka.brokers, `${prefix}raw`, commands, sampleSize);
+    const raw = await rawBaseline(kafkaEndpoint(config, 'admin'), `${prefix}raw`, commands, sampleSize);
 
     const memoryInputs = Array.from({ length: memoryTenants }, () => createTenant(randomUUID()));
     await runWindowed(client, memoryInputs);
@@ -70,7 +71,7 @@ export async function main(args: string[]): Promise<void> {
     await client.close();
     processor.kill('SIGTERM');
     await new Promise((r) => processor.once('exit', r));
-    await withAdmin(config.kafka.brokers, async (admin) => {
+    await withAdmin(kafkaEndpoint(config, 'admin'), async (admin) => {
       const names = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
       await admin.deleteTopics({ topics: names });
     }).catch(() => undefined);
@@ -105,8 +106,8 @@ async function runWindowed(client: PalisadeClient, inputs: CommandInput[]): Prom
   return { rate: inputs.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
 }
 
-async function rawBaseline(brokers: readonly string[], topic: string, count: number, size: number): Promise<Run> {
-  const kafka = createKafka({ brokers, clientId: 'palisade-bench-raw' });
+async function rawBaseline(endpoint: KafkaEndpoint, topic: string, count: number, size: number): Promise<Run> {
+  const kafka = createKafka({ ...endpoint, clientId: 'palisade-bench-raw' });
   const producer = await IdempotentProducer.open(kafka);
   const tail = new TailConsumer(kafka, topic, 'bench-raw');
   const latencies: number[] = [];

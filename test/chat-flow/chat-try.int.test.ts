@@ -8,6 +8,7 @@ import { ChatWorker } from '../../consumers/chat-worker/service.ts';
 import { FakeAnthropic, fake } from '../support/fake-anthropic.ts';
 import { newIdentity } from '../support/spine.ts';
 import { RecordingLog, VaultFlow, anthropicKey } from '../vault-flow/support/flow.ts';
+import { testKafka } from '../support/stack.ts';
 
 let f: VaultFlow;
 let server: FakeAnthropic;
@@ -19,7 +20,7 @@ beforeAll(async () => {
   const identity = await newIdentity('chattry');
   await f.spine.registerServiceKey(identity);
   worker = new ChatWorker({
-    brokers: f.spine.brokers,
+    kafka: testKafka('chat-worker'),
     topics: { events: f.spine.topics.events, commands: f.spine.topics.commands, results: f.spine.topics.results },
     databaseUrl: f.rm.url,
     groupId: `${f.spine.prefix}palisade-chat-worker`,
@@ -42,7 +43,7 @@ afterAll(async () => {
 
 function deps(lines: string[]) {
   return {
-    kafka: f.spine.kafka, brokers: f.spine.brokers, topics: f.spine.topics, databaseUrl: f.rm.url,
+    kafka: f.spine.kafka, producerKafka: testKafka('producer'), topics: f.spine.topics, databaseUrl: f.rm.url,
     masterKey: f.spine.masterKey, say: (line: string) => lines.push(line), waitMs: 60_000,
   };
 }

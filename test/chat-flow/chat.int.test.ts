@@ -20,6 +20,7 @@ import type { LogicalEvent } from '../../domain/logical.ts';
 import { FakeAnthropic, fake, type RecordedRequest } from '../support/fake-anthropic.ts';
 import { newIdentity, userActor, type ProducerIdentity } from '../support/spine.ts';
 import { RecordingLog, VaultFlow, anthropicKey, newTenant, textOf, uid } from '../vault-flow/support/flow.ts';
+import { testKafka } from '../support/stack.ts';
 
 interface ChatUser {
   readonly tenantId: string;
@@ -56,7 +57,7 @@ function newUser(tenantId: string, label: string, withKey = true): ChatUser {
 function workerOptions(groupId: string): ChatWorkerOptions {
   const spine = f.spine;
   return {
-    brokers: spine.brokers,
+    kafka: testKafka('chat-worker'),
     topics: { events: spine.topics.events, commands: spine.topics.commands, results: spine.topics.results },
     databaseUrl: f.rm.url,
     groupId,

@@ -95,7 +95,7 @@ describe('the command-signing vector', () => {
     const sent: OutRecord[] = [];
     const producer = { send: async (records: OutRecord[]) => { sent.push(...records); }, close: async () => undefined };
     const tail = { stop: async () => undefined };
-    const options: ClientOptions = { brokers: ['unused:9092'], topics: { commands: record.topic, results: 'palisade.command-results' }, producerKeyId: key.producerKeyId, secretKey };
+    const options: ClientOptions = { kafka: { brokers: ['unused:9092'] }, topics: { commands: record.topic, results: 'palisade.command-results' }, producerKeyId: key.producerKeyId, secretKey };
     // The constructor is private (connect() opens Kafka); the test hands it a recording producer.
     const Client = PalisadeClient as unknown as new (o: ClientOptions, p: typeof producer, t: typeof tail) => PalisadeClient;
     const client = new Client(options, producer, tail);

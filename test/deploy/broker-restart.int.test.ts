@@ -2,7 +2,8 @@ import kafkajs from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stackStatus } from '../../deploy/status.ts';
 import { readStackState } from '../../deploy/state.ts';
-import { createTestTopics, deleteTestTopics, randomGroupId, randomPrefix, restartBroker, testConfig } from '../support/stack.ts';
+import { createTestTopics, deleteTestTopics, randomGroupId, randomPrefix, restartBroker, testConfig, testKafka } from '../support/stack.ts';
+import { securityConfig } from '../../adapters/kafka/client.ts';
 
 const { Kafka, logLevel, Partitioners } = kafkajs;
 const prefix = randomPrefix('restart');
@@ -13,7 +14,7 @@ afterAll(async () => {
 describe('restartBroker', () => {
   it('stops and restarts the broker on the same port; clients reconnect and no record is lost', async () => {
     const names = await createTestTopics(prefix, 2);
-    const kafka = new Kafka({ clientId: 'restart-test', brokers: [...testConfig().brokers], logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({ clientId: 'restart-test', brokers: [...testConfig().brokers], ...securityConfig(testKafka('admin')), logLevel: logLevel.NOTHING });
     const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, idempotent: true });
     await producer.connect();
     try {

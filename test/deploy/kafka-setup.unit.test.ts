@@ -13,13 +13,13 @@ function parse(properties: string): Record<string, string> {
 
 describe('brokerProperties', () => {
   it('configures one KRaft broker+controller on 127.0.0.1 with single-node replication', () => {
-    const props = parse(brokerProperties({ logDir: '/d/kafka/data', port: 9092, controllerPort: 9093 }));
+    const props = parse(brokerProperties({ logDir: '/d/kafka/data', port: 9092, controllerPort: 9093, adminPassword: 'pw' }));
     expect(props).toMatchObject({
       'process.roles': 'broker,controller',
       'node.id': '1',
       'controller.quorum.voters': '1@127.0.0.1:9093',
-      listeners: 'PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093',
-      'advertised.listeners': 'PLAINTEXT://127.0.0.1:9092',
+      listeners: 'SASL_PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093',
+      'advertised.listeners': 'SASL_PLAINTEXT://127.0.0.1:9092',
       'offsets.topic.replication.factor': '1',
       'transaction.state.log.replication.factor': '1',
       'transaction.state.log.min.isr': '1',
@@ -30,6 +30,18 @@ describe('brokerProperties', () => {
       'log.dirs': '/d/kafka/data',
     });
     expect(JSON.stringify(props)).not.toContain('localhost');
+  });
+
+  it('admits nobody anonymous: SASL on both listeners, the ACL authorizer, deny when no ACL matches', () => {
+    const props = parse(brokerProperties({ logDir: '/d', port: 9092, controllerPort: 9093, adminPassword: 'p"w' }));
+    expect(props['listener.security.protocol.map']).toBe('SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT');
+    expect(props['listener.name.sasl_plaintext.sasl.enabled.mechanisms']).toBe('SCRAM-SHA-512');
+    expect(props['authorizer.class.name']).toBe('org.apache.kafka.metadata.authorizer.StandardAuthorizer');
+    expect(props['allow.everyone.if.no.acl.found']).toBe('false');
+    expect(props['super.users']?.split(';')).toContain('User:palisade-admin');
+    expect(props['super.users']).not.toContain('ANONYMOUS');
+    // The password is quoted in the JAAS option, its quote escaped.
+    expect(props['listener.name.controller.plain.sasl.jaas.config']).toContain('user_palisade-admin="p\\\\"w"');
   });
 });
 

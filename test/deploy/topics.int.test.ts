@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import kafkajs from 'kafkajs';
 import { ensureTopics, palisadeTopics, withAdmin } from '../../adapters/kafka/topics.ts';
 import { TopicSetupError } from '../../adapters/kafka/errors.ts';
-import { createTestTopics, deleteTestTopics, randomPrefix, testConfig } from '../support/stack.ts';
+import { createTestTopics, deleteTestTopics, randomPrefix, testConfig, testKafka } from '../support/stack.ts';
 
 const { ConfigResourceTypes } = kafkajs;
 const prefixes: string[] = [];
@@ -17,14 +17,14 @@ afterAll(async () => {
 });
 
 async function configsOf(topic: string): Promise<Record<string, string>> {
-  const described = await withAdmin(testConfig().brokers, (admin) =>
+  const described = await withAdmin(testKafka('admin'), (admin) =>
     admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic }] }),
   );
   return Object.fromEntries(described.resources[0]?.configEntries.map((e) => [e.configName, e.configValue]) ?? []);
 }
 
 async function partitionsOf(topics: string[]): Promise<Record<string, number>> {
-  const { topics: metadata } = await withAdmin(testConfig().brokers, (admin) => admin.fetchTopicMetadata({ topics }));
+  const { topics: metadata } = await withAdmin(testKafka('admin'), (admin) => admin.fetchTopicMetadata({ topics }));
   return Object.fromEntries(metadata.map((t) => [t.name, t.partitions.length]));
 }
 
@@ -39,7 +39,7 @@ describe('ensureTopics', () => {
       [names.anchors]: 1,
       [names.deadLetter]: 4,
     });
-    const again = await ensureTopics(testConfig().brokers, palisadeTopics(p, 4));
+    const again = await ensureTopics(testKafka('admin'), palisadeTopics(p, 4));
     expect(again.created).toEqual([]);
     expect([...again.existing].sort()).toEqual(Object.values(names).sort());
   });
@@ -58,7 +58,7 @@ describe('ensureTopics', () => {
   it('refuses an existing topic with another partition count', async () => {
     const p = prefix();
     await createTestTopics(p, 2);
-    const error = await ensureTopics(testConfig().brokers, palisadeTopics(p, 3)).catch((e: unknown) => e);
+    const error = await ensureTopics(testKafka('admin'), palisadeTopics(p, 3)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TopicSetupError);
     expect((error as TopicSetupError).code).toBe('PARTITION_MISMATCH');
     expect((error as Error).message).toContain('PALISADE_PARTITIONS=2');
@@ -68,8 +68,8 @@ describe('ensureTopics', () => {
     const p = prefix();
     const [events] = palisadeTopics(p, 1).filter((spec) => spec.name.endsWith('palisade.events'));
     if (events === undefined) throw new Error('no events spec');
-    await ensureTopics(testConfig().brokers, [{ ...events, configs: { ...events.configs, 'retention.ms': '86400000' } }]);
-    const error = await ensureTopics(testConfig().brokers, [events]).catch((e: unknown) => e);
+    await ensureTopics(testKafka('admin'), [{ ...events, configs: { ...events.configs, 'retention.ms': '86400000' } }]);
+    const error = await ensureTopics(testKafka('admin'), [events]).catch((e: unknown) => e);
     expect((error as TopicSetupError).code).toBe('CONFIG_MISMATCH');
   });
 });

@@ -16,6 +16,7 @@ import { asRole } from '../../adapters/postgres/roles.ts';
 import { checksums } from './support/expected.ts';
 import { ChatWorld } from './support/chat-world.ts';
 import { foundIn, plainRows, sortedBy } from './support/tenant-world.ts';
+import { testKafka } from '../support/stack.ts';
 
 let w: ChatWorld;
 let opener: pg.Pool;
@@ -217,7 +218,7 @@ describe('a rebuild of every model', () => {
   it('replayed in small batches equals the live projection, checksum for checksum, deletions and erasures included', async () => {
     const before = await checksums(w.rm.admin);
     expect(Object.keys(before)).toEqual(expect.arrayContaining(['conversations', 'chat_messages', 'memories', 'chat_content']));
-    const result = await rebuild({ brokers: w.rm.spine.brokers, databaseUrl: w.rm.url, topic: w.rm.topic, maxBytesPerPartition: 1024 });
+    const result = await rebuild({ kafka: testKafka('projector'), databaseUrl: w.rm.url, topic: w.rm.topic, maxBytesPerPartition: 1024 });
     expect(result.models.map((m) => m.name)).toEqual(expect.arrayContaining(['chat_content', 'conversations', 'memories']));
     expect(await checksums(w.rm.admin)).toEqual(before);
     for (const needle of ['ac-alice', w.a.conversations.a2, w.c.id]) expect(foundIn(await mentions(needle)), needle).toEqual([]);

@@ -14,7 +14,7 @@ import { startEmbeddedPostgres, stopEmbeddedPostgres } from '../../deploy/postgr
 import { migrate } from '../../adapters/postgres/migrate.ts';
 import { Projector } from '../../projections/projector.ts';
 import { PROJECTOR_DEFAULTS } from '../../projections/options.ts';
-import { createTestTopics, deleteTestTopics, randomPrefix, testConfig } from '../support/stack.ts';
+import { createTestTopics, deleteTestTopics, randomPrefix, testConfig, testKafka } from '../support/stack.ts';
 import { actualContents, expectedContents } from './support/expected.ts';
 import { openPool } from '../../adapters/postgres/pool.ts';
 
@@ -56,7 +56,7 @@ afterAll(async () => {
 });
 
 it('resumes without loss after PostgreSQL stops and starts mid-stream', async () => {
-  const kafka = createKafka({ brokers: testConfig().brokers, clientId: 'test' });
+  const kafka = createKafka({ ...testKafka('admin'), clientId: 'test' });
   const events: GeneratedEvent[] = [];
   const produce = async (seed: string) => {
     const batch = [...syntheticEvents({ tenants: 20, events: 6_000, seed })];
@@ -65,7 +65,7 @@ it('resumes without loss after PostgreSQL stops and starts mid-stream', async ()
   };
   await produce('restart-1');
   const log = { info: () => undefined, warn: (o: object, m: string) => warnings.push(`${m} ${JSON.stringify(o)}`), error: (o: object, m: string) => warnings.push(`${m} ${JSON.stringify(o)}`) };
-  projector = new Projector({ ...PROJECTOR_DEFAULTS, brokers: testConfig().brokers, databaseUrl: url, topic, groupId: `${prefix}projector`, sessionTimeoutMs: 10_000, retryMaxMs: 1_000 }, log);
+  projector = new Projector({ ...PROJECTOR_DEFAULTS, kafka: testKafka('projector'), databaseUrl: url, topic, groupId: `${prefix}projector`, sessionTimeoutMs: 10_000, retryMaxMs: 1_000 }, log);
   await projector.start();
 
   const admin = () => openPool({ connectionString: url, max: 1 });

@@ -11,6 +11,7 @@ import { grantAnalyst } from '../../projections/tenancy/analysts.ts';
 import { actualContents, checksums, expectedContents } from './support/expected.ts';
 import { ReadModelSpine } from './support/read-models.ts';
 import { Child } from './support/spawn.ts';
+import { testKafka } from '../support/stack.ts';
 
 let rm: ReadModelSpine;
 const events: GeneratedEvent[] = [];
@@ -30,7 +31,7 @@ const replayable = () => {
 /** A tenant that was not deleted. */
 const liveTenant = () =>
   events.find((e) => e.event.type === 'TenantCreated' && !events.some((d) => d.event.type === 'TenantDeleted' && d.event.tenantId === e.event.tenantId))!.event.tenantId;
-const rebuildOptions = () => ({ brokers: rm.spine.brokers, databaseUrl: rm.url, topic: rm.topic });
+const rebuildOptions = () => ({ kafka: testKafka('projector'), databaseUrl: rm.url, topic: rm.topic });
 const generations = async () =>
   (await rm.admin.query<{ model: string; generation: number; state: string }>('select model, generation, state from projection_meta.generations order by model, generation')).rows;
 
@@ -113,7 +114,7 @@ describe('a rebuild killed midway', () => {
     await peek.end();
     expect(denied?.code).toBe('42501');
 
-    const status = await projectionsStatus(createKafka({ brokers: rm.spine.brokers, clientId: 'test' }), rm.url, rm.topic, `${rm.spine.prefix}palisade-projector`);
+    const status = await projectionsStatus(createKafka({ ...testKafka('projector'), clientId: 'test' }), rm.url, rm.topic, `${rm.spine.prefix}palisade-projector`);
     const rebuilding = status.generations.filter((g) => g.state === 'building');
     expect(rebuilding.map((g) => g.model)).toEqual(['audit', 'tenants']);
     expect(rebuilding.every((g) => BigInt(g.lag) > 0n)).toBe(true);

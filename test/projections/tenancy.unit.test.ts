@@ -71,9 +71,9 @@ describe('PostgreSQL failures', () => {
 });
 
 describe('options and models', () => {
-  const options = { ...PROJECTOR_DEFAULTS, brokers: ['127.0.0.1:9092'], databaseUrl: 'postgres://x/y', topic: 'palisade.events' };
+  const options = { ...PROJECTOR_DEFAULTS, kafka: { brokers: ['127.0.0.1:9092'] }, databaseUrl: 'postgres://x/y', topic: 'palisade.events' };
   it('name the bad option', () => {
-    expect(() => validateProjectorOptions({ ...options, brokers: [] })).toThrow(/brokers/);
+    expect(() => validateProjectorOptions({ ...options, kafka: { brokers: [] } })).toThrow(/kafka/);
     expect(() => validateProjectorOptions({ ...options, models: ['no_such_model'] })).toThrow(/models names "no_such_model"/);
     expect(() => validateProjectorOptions({ ...options, databaseUrl: 'mysql://x' })).toThrow(/databaseUrl/);
     expect(validateProjectorOptions(options)).toBe(options);

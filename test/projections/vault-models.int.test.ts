@@ -20,6 +20,7 @@ import { openPool } from '../../adapters/postgres/pool.ts';
 import { checksums } from './support/expected.ts';
 import { VaultWorld } from './support/vault-world.ts';
 import { foundIn, plainRows, sortedBy } from './support/tenant-world.ts';
+import { testKafka } from '../support/stack.ts';
 
 let w: VaultWorld;
 let opener: pg.Pool;
@@ -154,7 +155,7 @@ describe('the vault read models', () => {
   });
 
   it('`projections status` lists the new models, caught up', async () => {
-    const status = await projectionsStatus(createKafka({ brokers: w.rm.spine.brokers, clientId: 'test' }), w.rm.url, w.rm.topic, `${w.rm.spine.prefix}palisade-projector`);
+    const status = await projectionsStatus(createKafka({ ...testKafka('projector'), clientId: 'test' }), w.rm.url, w.rm.topic, `${w.rm.spine.prefix}palisade-projector`);
     expect(status.generations.map((g) => [g.model, g.generation, g.state, g.lag])).toEqual([
       ['audit', 1, 'active', '0'], ['chat_content', 1, 'active', '0'], ['conversations', 1, 'active', '0'], ['members', 1, 'active', '0'],
       ['memories', 1, 'active', '0'], ['provider_keys', 1, 'active', '0'], ['secrets', 1, 'active', '0'],
@@ -224,7 +225,7 @@ describe('erasing a user (UserErased)', () => {
 describe('a rebuild of every model', () => {
   it('replayed in small batches equals the live projection, checksum for checksum, erasures included', async () => {
     const before = await checksums(w.rm.admin);
-    const result = await rebuild({ brokers: w.rm.spine.brokers, databaseUrl: w.rm.url, topic: w.rm.topic, maxBytesPerPartition: 1024 });
+    const result = await rebuild({ kafka: testKafka('projector'), databaseUrl: w.rm.url, topic: w.rm.topic, maxBytesPerPartition: 1024 });
     expect(result.models.map((m) => [m.name, m.generation])).toEqual([
       ['audit', 2], ['chat_content', 2], ['conversations', 2], ['members', 2], ['memories', 2], ['provider_keys', 2], ['secrets', 2],
       ['source_queries', 2], ['sources', 2], ['tenants', 2]]);

@@ -16,7 +16,7 @@ import { PalisadeClient, type CommandInput } from '../../producers/client.ts';
 import type { Role } from '../../domain/tenant/index.ts';
 import { CommandProcessor } from '../../consumers/command-processor/processor.ts';
 import { PROCESSOR_DEFAULTS, type ProcessorLogger, type ProcessorOptions } from '../../consumers/command-processor/options.ts';
-import { createTestDatabase, createTestTopics, deleteTestTopics, randomPrefix, testConfig, type TestDatabase } from './stack.ts';
+import { createTestDatabase, createTestTopics, deleteTestTopics, randomPrefix, testConfig, testKafka, type TestDatabase } from './stack.ts';
 import { openPool } from '../../adapters/postgres/pool.ts';
 import { generateKek, kekKeyFileBytes, type Kek } from '../../crypto/vault/key-wrap.ts';
 
@@ -49,7 +49,7 @@ export class TestSpine {
     this.partitions = partitions;
     this.gateway = gateway;
     this.brokers = testConfig().brokers;
-    this.kafka = createKafka({ brokers: this.brokers, clientId: 'palisade-test' });
+    this.kafka = createKafka({ ...testKafka('admin'), clientId: 'palisade-test' });
     this.pool = openPool({ connectionString: db.url, max: 2 });
   }
 
@@ -75,7 +75,7 @@ export class TestSpine {
   processorOptions(overrides: Partial<ProcessorOptions> = {}): ProcessorOptions {
     return {
       ...PROCESSOR_DEFAULTS,
-      brokers: this.brokers,
+      kafka: testKafka('processor'),
       databaseUrl: this.db.url,
       groupId: `${this.prefix}palisade-processor`,
       topics: { commands: this.topics.commands, events: this.topics.events, results: this.topics.results, deadLetter: this.topics.deadLetter },
@@ -120,7 +120,7 @@ export class TestSpine {
   }
 
   async client(identity: ProducerIdentity = this.gateway): Promise<PalisadeClient> {
-    const client = await PalisadeClient.connect({ brokers: this.brokers, topics: this.topics, producerKeyId: identity.keyId, secretKey: identity.secretKey, resultTimeoutMs: 60_000 });
+    const client = await PalisadeClient.connect({ kafka: testKafka('producer'), topics: this.topics, producerKeyId: identity.keyId, secretKey: identity.secretKey, resultTimeoutMs: 60_000 });
     this.closers.push(() => client.close());
     return client;
   }

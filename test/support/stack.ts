@@ -10,6 +10,9 @@ import type { MigrateOptions } from '../../adapters/postgres/migrate.ts';
 import { restartStackBroker } from '../../deploy/stack.ts';
 import { ensureTopics, palisadeTopics, topicNames, withAdmin } from '../../adapters/kafka/topics.ts';
 import type { TopicNames } from '../../adapters/kafka/topics.ts';
+import type { KafkaEndpoint } from '../../adapters/kafka/client.ts';
+import type { KafkaRole } from '../../adapters/kafka/principals.ts';
+import { kafkaEndpoint } from '../../deploy/config/kafka.ts';
 
 export interface TestStackConfig {
   readonly dataDir: string;
@@ -25,6 +28,14 @@ export function testConfig(): TestStackConfig {
   if (readStackState(config.dataDir) === undefined && process.env['KAFKA_BROKERS'] === undefined)
     throw new Error(`no stack recorded in ${config.dataDir}: run the tests with \`--project int\` (its globalSetup starts the stack) or \`palisade stack up\``);
   return { dataDir: config.dataDir, brokers: config.kafka.brokers, databaseUrl: config.databaseUrl, partitions: config.partitions };
+}
+
+/**
+ * The stack's broker as `role` reaches it (the local stack's logins). Fixtures that set up or
+ * attack use 'admin': an attacker needs the admin's password to do what they do.
+ */
+export function testKafka(role: KafkaRole): KafkaEndpoint {
+  return kafkaEndpoint(loadConfig(), role);
 }
 
 function randomSuffix(): string {
@@ -43,13 +54,13 @@ export function randomGroupId(label = 'g'): string {
 
 /** Create the Palisade topics under `prefix` (3 partitions unless told). */
 export async function createTestTopics(prefix: string, partitions = 3): Promise<TopicNames> {
-  await ensureTopics(testConfig().brokers, palisadeTopics(prefix, partitions));
+  await ensureTopics(testKafka('admin'), palisadeTopics(prefix, partitions));
   return topicNames(prefix);
 }
 
 /** Delete every topic whose name starts with `prefix` (test cleanup). */
 export async function deleteTestTopics(prefix: string): Promise<void> {
-  await withAdmin(testConfig().brokers, async (admin) => {
+  await withAdmin(testKafka('admin'), async (admin) => {
     const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(prefix));
     if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });
   });

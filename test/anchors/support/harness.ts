@@ -17,7 +17,7 @@ import { ensureAnchorKeyFile, readAnchorVerifierKey } from '../../../crypto/anch
 import { Anchorer, type AnchorerHooks, type AnchorerLogger } from '../../../projections/anchors/anchorer.ts';
 import type { AnchorerOptions } from '../../../projections/anchors/options.ts';
 import type { AnchorStoreOptions } from '../../../adapters/storage/store-options.ts';
-import { createTestDatabase, createTestTopics, deleteTestTopics, randomPrefix, testConfig, type TestDatabase } from '../../support/stack.ts';
+import { createTestDatabase, createTestTopics, deleteTestTopics, randomPrefix, testConfig, type TestDatabase, testKafka } from '../../support/stack.ts';
 import { openPool } from '../../../adapters/postgres/pool.ts';
 
 export const ORIGIN = 'palisade.test/anchors';
@@ -64,7 +64,7 @@ export class AnchorHarness {
     const prefix = randomPrefix('anchors');
     const topics = await createTestTopics(prefix, partitions);
     const db = await createTestDatabase();
-    const kafka = createKafka({ brokers: testConfig().brokers, clientId: 'palisade-anchor-test' });
+    const kafka = createKafka({ ...testKafka('admin'), clientId: 'palisade-anchor-test' });
     const producer = await IdempotentProducer.open(kafka);
     return new AnchorHarness(prefix, topics, partitions, db, producer, kafka, options.store);
   }
@@ -75,7 +75,7 @@ export class AnchorHarness {
 
   options(overrides: Partial<AnchorerOptions> = {}): AnchorerOptions {
     return {
-      brokers: testConfig().brokers, databaseUrl: this.db.url, eventsTopic: this.topics.events, anchorsTopic: this.topics.anchors,
+      kafka: testKafka('anchorer'), databaseUrl: this.db.url, eventsTopic: this.topics.events, anchorsTopic: this.topics.anchors,
       groupId: `${this.prefix}palisade-anchorer`, intervalMs: 3_600_000, origin: ORIGIN, keyFile: this.keyFile, store: this.store,
       sessionTimeoutMs: 10_000, ...overrides,
     };

@@ -6,6 +6,8 @@ import { Projector } from '../../../projections/projector.ts';
 import { PROJECTOR_DEFAULTS } from '../../../projections/options.ts';
 import { rebuild } from '../../../projections/rebuild.ts';
 import type { ApplyHooks } from '../../../projections/apply/apply-batch.ts';
+import { loadConfig } from '../../../deploy/config/config.ts';
+import { kafkaEndpoint } from '../../../deploy/config/kafka.ts';
 
 const env = (name: string): string => {
   const value = process.env[name];
@@ -27,7 +29,7 @@ const hooks: ApplyHooks = {
   },
 };
 const log = { info: (o: object, m: string) => say({ ...o, msg: m }), warn: (o: object, m: string) => say({ ...o, msg: m }), error: (o: object, m: string) => say({ ...o, msg: m }) };
-const common = { brokers: env('KAFKA_BROKERS').split(','), databaseUrl: env('DATABASE_URL'), topic: env('EVENTS_TOPIC') };
+const common = { kafka: kafkaEndpoint(loadConfig(), 'projector'), databaseUrl: env('DATABASE_URL'), topic: env('EVENTS_TOPIC') };
 
 if (process.argv[2] === 'projector') {
   const projector = new Projector({ ...PROJECTOR_DEFAULTS, ...common, groupId: env('GROUP_ID'), sessionTimeoutMs: 10_000, hooks }, log);

@@ -9,7 +9,7 @@ import { Projector } from '../../../projections/projector.ts';
 import { PROJECTOR_DEFAULTS, type ProjectorOptions } from '../../../projections/options.ts';
 import type { ProjectorLog } from '../../../projections/apply/batch-handler.ts';
 import { TestSpine, quietLogger } from '../../support/spine.ts';
-import { testConfig } from '../../support/stack.ts';
+import { testConfig, testKafka } from '../../support/stack.ts';
 import { openPool } from '../../../adapters/postgres/pool.ts';
 
 export const quietLog: ProjectorLog = quietLogger;
@@ -49,7 +49,7 @@ export class ReadModelSpine {
   projectorOptions(overrides: Partial<ProjectorOptions> = {}): ProjectorOptions {
     return {
       ...PROJECTOR_DEFAULTS,
-      brokers: this.spine.brokers,
+      kafka: testKafka('projector'),
       databaseUrl: this.url,
       topic: this.topic,
       groupId: `${this.spine.prefix}palisade-projector`,
