@@ -4,6 +4,8 @@
 import { ensureTopics, palisadeTopics } from '../adapters/kafka/topics.ts';
 import type { EnsureTopicsResult } from '../adapters/kafka/topics.ts';
 import type { KafkaEndpoint } from '../adapters/kafka/client.ts';
+import { ensureAcls, serviceAcls } from '../adapters/kafka/acls.ts';
+import { localKafkaUser } from '../adapters/kafka/principals.ts';
 import { redactUrl } from '../adapters/postgres/database.ts';
 import { migrate } from '../adapters/postgres/migrate.ts';
 import type { MigrateResult } from '../adapters/postgres/migrate.ts';
@@ -79,15 +81,15 @@ export function startKafka(ctx: StepContext): Promise<BrokerInfo> {
   );
 }
 
-/** Palisade's topics under the prefix; existing ones are checked, never altered. */
+/** Palisade's topics under the prefix (existing ones are checked, never altered) and the principals' ACLs on them. */
 export function createTopics(ctx: StepContext, admin: KafkaEndpoint): Promise<EnsureTopicsResult> {
   const { topicPrefix, partitions } = ctx.opts;
   return timed(
     ctx,
     'topics',
     `ensuring topics ${topicPrefix}palisade.* (${partitions} partitions)`,
-    () => ensureTopics(admin, palisadeTopics(topicPrefix, partitions)),
-    (t) => `${t.created.length} created, ${t.existing.length} already there`,
+    async () => ({ ...(await ensureTopics(admin, palisadeTopics(topicPrefix, partitions))), acls: await ensureAcls(admin, serviceAcls(topicPrefix), localKafkaUser) }),
+    (t) => `${t.created.length} created, ${t.existing.length} already there; ${t.acls} ACLs for the services' principals`,
   );
 }
 

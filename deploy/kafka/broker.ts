@@ -124,8 +124,8 @@ export function brokerProperties(options: { logDir: string; port: number; contro
     ],
     ['authorizer.class.name', 'org.apache.kafka.metadata.authorizer.StandardAuthorizer'],
     ['allow.everyone.if.no.acl.found', 'false'],
-    // Step 1 of issue 12: every role logs in; each is still a super user until the ACLs land.
-    ['super.users', KAFKA_ROLES.map((role) => `User:${localKafkaUser(role)}`).join(';')],
+    // The admin only: every other principal has the ACLs of its job (adapters/kafka/acls.ts).
+    ['super.users', `User:${admin}`],
     ['log.dirs', options.logDir],
     ['num.partitions', options.partitions ?? 6],
     ['auto.create.topics.enable', 'false'],

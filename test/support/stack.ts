@@ -11,7 +11,8 @@ import { restartStackBroker } from '../../deploy/stack.ts';
 import { ensureTopics, palisadeTopics, topicNames, withAdmin } from '../../adapters/kafka/topics.ts';
 import type { TopicNames } from '../../adapters/kafka/topics.ts';
 import type { KafkaEndpoint } from '../../adapters/kafka/client.ts';
-import type { KafkaRole } from '../../adapters/kafka/principals.ts';
+import { localKafkaUser, type KafkaRole } from '../../adapters/kafka/principals.ts';
+import { deleteAcls, ensureAcls, serviceAcls } from '../../adapters/kafka/acls.ts';
 import { kafkaEndpoint } from '../../deploy/config/kafka.ts';
 
 export interface TestStackConfig {
@@ -55,6 +56,7 @@ export function randomGroupId(label = 'g'): string {
 /** Create the Palisade topics under `prefix` (3 partitions unless told). */
 export async function createTestTopics(prefix: string, partitions = 3): Promise<TopicNames> {
   await ensureTopics(testKafka('admin'), palisadeTopics(prefix, partitions));
+  await ensureAcls(testKafka('admin'), serviceAcls(prefix), localKafkaUser);
   return topicNames(prefix);
 }
 
@@ -64,6 +66,7 @@ export async function deleteTestTopics(prefix: string): Promise<void> {
     const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(prefix));
     if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });
   });
+  await deleteAcls(testKafka('admin'), serviceAcls(prefix), localKafkaUser);
 }
 
 export interface TestDatabase {
