@@ -65,7 +65,7 @@ it('resumes without loss after PostgreSQL stops and starts mid-stream', async ()
   };
   await produce('restart-1');
   const log = { info: () => undefined, warn: (o: object, m: string) => warnings.push(`${m} ${JSON.stringify(o)}`), error: (o: object, m: string) => warnings.push(`${m} ${JSON.stringify(o)}`) };
-  projector = new Projector({ ...PROJECTOR_DEFAULTS, kafka: testKafka('projector'), databaseUrl: url, topic, groupId: `${prefix}projector`, sessionTimeoutMs: 10_000, retryMaxMs: 1_000 }, log);
+  projector = new Projector({ ...PROJECTOR_DEFAULTS, kafka: testKafka('projector'), databaseUrl: url, topic, groupId: `${prefix}palisade-projector`, sessionTimeoutMs: 10_000, retryMaxMs: 1_000 }, log);
   await projector.start();
 
   const admin = () => openPool({ connectionString: url, max: 1 });
