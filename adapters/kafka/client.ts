@@ -11,9 +11,9 @@ const IGNORED_WARNINGS = ['KafkaJS v2.0.0 switched default partitioner', 'Limiti
 /** The connected client handle that adapters/kafka/ functions take; only this folder sees kafkajs. */
 export type KafkaClient = Kafka;
 
-/** SASL mechanisms a Palisade client speaks (the local stack uses scram-sha-512). */
-export const KAFKA_SASL_MECHANISMS = ['scram-sha-512', 'scram-sha-256', 'plain'] as const;
-export type KafkaSaslMechanism = (typeof KAFKA_SASL_MECHANISMS)[number];
+/** A SASL mechanism a Palisade client speaks (the local stack uses scram-sha-512). */
+export type KafkaSaslMechanism = 'scram-sha-512' | 'scram-sha-256' | 'plain';
+export const KAFKA_SASL_MECHANISMS: readonly KafkaSaslMechanism[] = ['scram-sha-512', 'scram-sha-256', 'plain'];
 
 /** One principal's SASL login. */
 export interface KafkaCredentials {

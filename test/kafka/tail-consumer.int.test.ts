@@ -7,7 +7,7 @@ import { afterAll, expect, it } from 'vitest';
 import { createKafka } from '../../adapters/kafka/client.ts';
 import type { InRecord } from '../../adapters/kafka/messages.ts';
 import { TailConsumer } from '../../adapters/kafka/tail-consumer.ts';
-import { createTestTopics, deleteTestTopics, randomPrefix, restartBroker, testConfig } from '../support/stack.ts';
+import { createTestTopics, deleteTestTopics, randomPrefix, restartBroker, testConfig, testKafka } from '../support/stack.ts';
 
 const { Partitioners } = kafkajs;
 const prefix = randomPrefix('tail');
@@ -22,7 +22,7 @@ async function until(condition: () => boolean, timeoutMs: number): Promise<void>
 
 it('delivers every record written while the broker was away and right after it came back', async () => {
   const names = await createTestTopics(prefix, 3);
-  const kafka = createKafka({ brokers: testConfig().brokers, clientId: 'tail-restart-test' });
+  const kafka = createKafka({ ...testKafka('admin'), clientId: 'tail-restart-test' });
   const seen: InRecord[] = [];
   const tail = new TailConsumer(kafka, names.results, 'tail-test');
   await tail.start((record) => seen.push(record));
