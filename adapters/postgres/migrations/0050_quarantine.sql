@@ -59,3 +59,5 @@ begin
   execute format('grant select, insert on quarantine.records to %I', writer);
   execute format('grant update (resumed_at) on quarantine.records to %I', writer);
 end $$;
+
+reset role;
