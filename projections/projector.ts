@@ -16,7 +16,7 @@ import { validateProjectorOptions, type ProjectorOptions } from './options.ts';
 import { asRole, loadRolesFrom } from '../adapters/postgres/roles.ts';
 import { revokeTenantAnalysts } from './tenancy/analysts.ts';
 import { openPool } from '../adapters/postgres/pool.ts';
-import { pendingResumes } from '../adapters/postgres/quarantine.ts';
+import { runOnPool, watchReleases, withPendingResumes } from '../adapters/postgres/quarantine.ts';
 
 /** The name the live projector's heads and quarantines are stored under. */
 export const PROJECTOR_CONSUMER = 'projector';
@@ -31,9 +31,7 @@ export class Projector {
   private consumer: AssignedConsumer | undefined;
   private crashed: ((error: unknown) => void) | undefined;
   private readonly crash: Promise<unknown>;
-  private releaseTimer: NodeJS.Timeout | undefined;
-  /** Released quarantines whose partition was already sought back to their record. */
-  private readonly resumesSought = new Set<string>();
+  private stopWatchingReleases: (() => void) | undefined;
 
   constructor(options: ProjectorOptions, log: ProjectorLog) {
     this.options = validateProjectorOptions(options);
@@ -78,7 +76,10 @@ export class Projector {
       },
     });
     await this.consumer.start();
-    this.releaseTimer = setInterval(() => void this.seekReleased(), this.options.releasePollMs);
+    this.stopWatchingReleases = watchReleases({
+      run: runOnPool(this.pool), consumer: PROJECTOR_CONSUMER, everyMs: this.options.releasePollMs, log: this.log,
+      seek: (partition, offset) => this.consumer?.seek(partition, offset) === true,
+    });
     this.log.info({ groupId, topic, partitions, models: names }, 'projector started');
   }
 
@@ -94,31 +95,12 @@ export class Projector {
     }
   }
 
-  /** A released quarantine: re-read its partition from the record it was raised on (once per process). */
-  private async seekReleased(): Promise<void> {
-    try {
-      for (const resume of await pendingResumes((text, values) => this.pool!.query(text, values ? [...values] : []), PROJECTOR_CONSUMER)) {
-        const id = `${resume.tenantId}@${resume.partition}:${resume.offset}`;
-        if (this.resumesSought.has(id) || this.consumer?.seek(resume.partition, resume.offset) !== true) continue;
-        this.resumesSought.add(id);
-        this.log.info({ tenantId: resume.tenantId, partition: resume.partition, offset: resume.offset.toString() }, 'quarantine released: re-checking the tenant from its last good event');
-      }
-    } catch (error) {
-      this.log.warn({ err: String(error) }, 'could not look for released quarantines; retrying');
-    }
-  }
-
   /**
    * Where each partition starts: the lowest offset any of its active models stored (0 if none),
    * or a released quarantine's record when its re-check has not passed it yet.
    */
   private async startOffsets(partitions: readonly number[]): Promise<Map<number, bigint>> {
-    const starts = await this.storedStarts(partitions);
-    for (const resume of await pendingResumes((text, values) => this.pool!.query(text, values ? [...values] : []), PROJECTOR_CONSUMER)) {
-      const start = starts.get(resume.partition);
-      if (start !== undefined && resume.offset < start) starts.set(resume.partition, resume.offset);
-    }
-    return starts;
+    return withPendingResumes(runOnPool(this.pool!), PROJECTOR_CONSUMER, await this.storedStarts(partitions));
   }
 
   private async storedStarts(partitions: readonly number[]): Promise<Map<number, bigint>> {
@@ -141,7 +123,7 @@ export class Projector {
 
   /** Graceful: batches in flight commit or roll back, then the group is left. */
   async stop(): Promise<void> {
-    if (this.releaseTimer !== undefined) clearInterval(this.releaseTimer);
+    this.stopWatchingReleases?.();
     await this.consumer?.stop();
     await this.pool?.end().catch(() => undefined);
     this.log.info({}, 'projector stopped');

@@ -1,7 +1,8 @@
 // The quarantine tables (migration 0050): each consumer's heads and the quarantines it raised.
 // Every function takes the query function of the caller's connection or transaction, so the
 // projector keeps them in its batch transaction and the other services on their own logins.
-import type { GuardHead, NewQuarantine, QuarantineMark } from '../../domain/tenant/run-guard.ts';
+import { RunGuard, type GuardHead, type GuardRecord, type GuardVerdict, type NewQuarantine, type QuarantineMark, type RunGuardOptions } from '../../domain/tenant/run-guard.ts';
+import { incrementCounter, QUARANTINE_COUNTERS } from '../counters.ts';
 
 export type Run = <R extends Record<string, unknown>>(text: string, values?: readonly unknown[]) => Promise<{ rows: R[] }>;
 
@@ -73,12 +74,107 @@ export async function saveGuardChanges(
   }
 }
 
+/** A batch admitted by a consumer's guard: a verdict per record, in order. */
+export interface AdmittedBatch {
+  readonly consumer: string;
+  readonly guard: RunGuard;
+  readonly verdicts: readonly GuardVerdict[];
+}
+
+/** Admits `records` (stream order) against what `consumer` stored for their tenants. Stores nothing. */
+export async function admitBatch(run: Run, consumer: string, records: readonly GuardRecord[], options: RunGuardOptions = {}): Promise<AdmittedBatch> {
+  const stored = records.length === 0 ? { heads: new Map(), marks: [] } : await loadGuardRows(run, consumer, [...new Set(records.map((r) => r.tenantId))]);
+  const guard = new RunGuard(stored.heads, stored.marks, options);
+  return { consumer, guard, verdicts: records.map((r) => guard.admit(r)) };
+}
+
+/** Stores what the batch changed; run it with (or before) the consumer's own position. */
+export function saveAdmitted(run: Run, batch: AdmittedBatch): Promise<void> {
+  const { guard } = batch;
+  return saveGuardChanges(run, batch.consumer, {
+    heads: guard.changedHeads(), raised: guard.raised(), dismissed: guard.dismissed(), headSeqOf: (tenantId) => guard.headOf(tenantId)?.seq ?? null,
+  });
+}
+
+export interface QuarantineLog {
+  error(obj: object, msg: string): void;
+}
+
+/** Once the batch is stored: an error line per quarantine raised, and the counters. */
+export function reportAdmitted(batch: AdmittedBatch, log: QuarantineLog): void {
+  const consumer = batch.consumer;
+  for (const q of batch.guard.raised()) {
+    incrementCounter(QUARANTINE_COUNTERS.raised, { consumer, code: q.anomaly.code });
+    log.error({ consumer, tenantId: q.tenantId, code: q.anomaly.code, detail: q.anomaly.detail, partition: q.partition, offset: q.offset.toString() },
+      'tenant quarantined: its chain does not verify here; its records are skipped until an operator releases it (palisade quarantine list)');
+  }
+  incrementCounter(QUARANTINE_COUNTERS.skipped, { consumer }, batch.verdicts.filter((v) => v.kind === 'quarantined').length);
+}
+
 /** Released quarantines of `consumer` whose re-check has not passed their record yet. */
 export async function pendingResumes(run: Run, consumer: string): Promise<{ tenantId: string; partition: number; offset: bigint }[]> {
   const { rows } = await run<{ tenant_id: string; partition: number; event_offset: string }>(
     'select tenant_id, partition, event_offset from quarantine.records where consumer = $1 and released_at is not null and resumed_at is null order by id',
     [consumer]);
   return rows.map((r) => ({ tenantId: r.tenant_id, partition: r.partition, offset: BigInt(r.event_offset) }));
+}
+
+/** `starts` (next offset per partition), lowered to the records released quarantines were raised on. */
+export async function withPendingResumes(run: Run, consumer: string, starts: Map<number, bigint>): Promise<Map<number, bigint>> {
+  for (const resume of await pendingResumes(run, consumer)) {
+    // A partition with no stored position starts at 0, before any record.
+    const start = starts.get(resume.partition);
+    if (start !== undefined && resume.offset < start) starts.set(resume.partition, resume.offset);
+  }
+  return starts;
+}
+
+export interface ReleaseWatch {
+  readonly run: Run;
+  readonly consumer: string;
+  readonly everyMs: number;
+  /** Repositions a partition if this member holds it; false when it does not. */
+  readonly seek: (partition: number, offset: bigint) => boolean;
+  readonly log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+}
+
+/**
+ * Looks for released quarantines every `everyMs` and re-reads each one's partition from the
+ * record it was raised on, once per process (the guard then dismisses that record and checks the
+ * tenant from its head). Returns the function that stops watching.
+ */
+export function watchReleases(watch: ReleaseWatch): () => void {
+  const sought = new Set<string>();
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    void (async () => {
+      try {
+        for (const resume of await pendingResumes(watch.run, watch.consumer)) {
+          const id = `${resume.tenantId}@${resume.partition}:${resume.offset}`;
+          if (sought.has(id) || !watch.seek(resume.partition, resume.offset)) continue;
+          sought.add(id);
+          watch.log.info({ consumer: watch.consumer, tenantId: resume.tenantId, partition: resume.partition, offset: resume.offset.toString() },
+            'quarantine released: re-checking the tenant from its last good event');
+        }
+      } catch (error) {
+        // Names and codes only: some consumers (the chat worker) log no error messages.
+        const code = (error as { code?: unknown } | null)?.code;
+        watch.log.warn({ consumer: watch.consumer, errorName: error instanceof Error ? error.name : typeof error, ...(typeof code === 'string' ? { code } : {}) },
+          'could not look for released quarantines; retrying');
+      } finally {
+        busy = false;
+      }
+    })();
+  }, watch.everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/** A Run on a pool (or any client with pg's query). */
+export function runOnPool(pool: { query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }> }): Run {
+  return async <R extends Record<string, unknown>>(text: string, values?: readonly unknown[]) => (await pool.query(text, values ? [...values] : [])) as { rows: R[] };
 }
 
 /** Every quarantine, newest first (all, or only the active ones). */

@@ -29,7 +29,7 @@ import { openAnchorStore } from '../../adapters/storage/store-options.ts';
 import { loadAnchorSigningKey } from './signing-key.ts';
 import { TenantTree } from './tenant-tree.ts';
 import { openPool } from '../../adapters/postgres/pool.ts';
-import { loadGuardRows, pendingResumes, saveGuardChanges, type Run } from '../../adapters/postgres/quarantine.ts';
+import { loadGuardRows, pendingResumes, runOnPool, saveGuardChanges } from '../../adapters/postgres/quarantine.ts';
 import { incrementCounter, QUARANTINE_COUNTERS } from '../../adapters/counters.ts';
 import { UNATTRIBUTED_TENANT, type NewQuarantine, type QuarantineMark } from '../../domain/tenant/run-guard.ts';
 import type { RunAnomaly } from '../../domain/tenant/run-check.ts';
@@ -112,7 +112,7 @@ export class Anchorer {
       for (const row of state.trees) this.#tenants.set(row.tenantId, TenantTree.resume(row));
       for (const [partition, offset] of state.positions) this.#positions.set(partition, offset);
       this.#lastAnchorSeq = state.lastAnchorSeq;
-      const stored = await loadGuardRows(runOn(pool), ANCHORER_CONSUMER);
+      const stored = await loadGuardRows(runOnPool(pool), ANCHORER_CONSUMER);
       for (const mark of stored.marks) {
         if (mark.released) this.#dismissed.set(`${mark.partition}:${mark.offset}`, mark.tenantId);
         else this.#marks.set(mark.tenantId, { partition: mark.partition, offset: mark.offset });
@@ -302,7 +302,7 @@ export class Anchorer {
     const running = this.#running;
     if (running === undefined) return;
     try {
-      await saveGuardChanges(runOn(running.pool), ANCHORER_CONSUMER, {
+      await saveGuardChanges(runOnPool(running.pool), ANCHORER_CONSUMER, {
         heads: new Map(), raised, dismissed, headSeqOf: (tenantId) => this.#tenants.get(tenantId)?.size ?? null,
       });
       this.#unsaved = { raised: [], dismissed: [] };
@@ -317,7 +317,7 @@ export class Anchorer {
     if (running === undefined) return;
     try {
       await this.#saveQuarantines();
-      for (const resume of await pendingResumes(runOn(running.pool), ANCHORER_CONSUMER)) {
+      for (const resume of await pendingResumes(runOnPool(running.pool), ANCHORER_CONSUMER)) {
         const key = `${resume.partition}:${resume.offset}`;
         if (this.#dismissed.has(key)) continue;
         this.#consumer?.seek(resume.partition, resume.offset.toString());
@@ -370,10 +370,6 @@ export class Anchorer {
     this.#timer = undefined;
     this.#crashed(error);
   }
-}
-
-function runOn(pool: pg.Pool): Run {
-  return async (text, values) => pool.query(text, values ? [...values] : []);
 }
 
 /** The tenant a record's key names, or the unattributed one. */

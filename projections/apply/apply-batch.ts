@@ -4,7 +4,8 @@
 // handed over a generation ahead of the live one) and are skipped; a stored offset below the
 // batch's start means records were never applied, and the caller must seek back to it.
 import type pg from '../../adapters/postgres/pg.ts';
-import type { GuardRecord, NewQuarantine } from '../../domain/tenant/run-guard.ts';
+import type { GuardRecord } from '../../domain/tenant/run-guard.ts';
+import type { AdmittedBatch } from '../../adapters/postgres/quarantine.ts';
 import type { ProjectedEvent, ReadModel } from '../models/model.ts';
 import type { TenancyRoles } from '../../adapters/postgres/roles.ts';
 import { ProjectorTransaction, type ModelTarget } from '../writer/projector-transaction.ts';
@@ -39,7 +40,7 @@ export interface ApplyDeps {
 }
 
 export type ApplyOutcome =
-  | { readonly kind: 'applied'; readonly targets: number; readonly events: number; readonly raised: readonly NewQuarantine[]; readonly skipped: number }
+  | { readonly kind: 'applied'; readonly targets: number; readonly events: number; readonly admitted?: AdmittedBatch }
   | { readonly kind: 'gap'; readonly seekTo: bigint };
 
 interface StoredOffset {
@@ -61,7 +62,7 @@ async function applyInTransaction(deps: ApplyDeps, batch: BatchToApply): Promise
     // Shared: a swap (activate_generations) takes these exclusively.
     await tx.meta('select pg_advisory_xact_lock_shared(projection_meta.model_lock_key(m)) from unnest($1::text[]) m order by m', [[...byName.keys()]]);
     const targets = await deps.selector(tx);
-    if (targets.length === 0) return { kind: 'applied', targets: 0, events: 0, raised: [], skipped: 0 };
+    if (targets.length === 0) return { kind: 'applied', targets: 0, events: 0 };
     const stored = await lockOffsets(tx, targets, batch);
     const gaps = [...stored.values()].filter((offset) => offset < batch.fromOffset);
     if (gaps.length > 0) return { kind: 'gap', seekTo: gaps.reduce((a, b) => (b < a ? b : a)) };
@@ -83,7 +84,7 @@ async function applyInTransaction(deps: ApplyDeps, batch: BatchToApply): Promise
       [targets.map((t) => t.model), targets.map((t) => t.generation), batch.nextOffset.toString(), batch.topic, batch.partition],
     );
     await deps.hooks?.beforeCommit?.({ partition: batch.partition, events: applied });
-    return { kind: 'applied', targets: targets.length, events: applied, raised: admitted.raised, skipped: admitted.skipped };
+    return { kind: 'applied', targets: targets.length, events: applied, admitted: admitted.batch };
   });
   return { outcome, deleted };
 }

@@ -9,7 +9,7 @@ import { isRetriablePgError } from '../pg-errors.ts';
 import { applyBatch, type ApplyDeps } from './apply-batch.ts';
 import { toGuardRecord } from '../../schemas/guard-record.ts';
 import type { NewQuarantine } from '../../domain/tenant/run-guard.ts';
-import { countAdmitted } from './guard.ts';
+import { reportAdmitted } from '../../adapters/postgres/quarantine.ts';
 
 export interface ProjectorLog {
   info(obj: object, msg: string): void;
@@ -42,11 +42,9 @@ export function batchHandler(options: BatchHandlerOptions): (batch: AssignedBatc
           context.seek(outcome.seekTo);
           return;
         }
-        countAdmitted(deps.guard.consumer, outcome);
-        for (const q of outcome.raised) {
-          log.error({ consumer: deps.guard.consumer, tenantId: q.tenantId, code: q.anomaly.code, detail: q.anomaly.detail, partition: q.partition, offset: q.offset.toString() },
-            'tenant quarantined: its chain does not verify here; its records are skipped until an operator releases it (palisade quarantine list)');
-          options.onQuarantined?.(q);
+        if (outcome.admitted !== undefined) {
+          reportAdmitted(outcome.admitted, log);
+          for (const q of outcome.admitted.guard.raised()) options.onQuarantined?.(q);
         }
         options.onApplied?.(batch.partition, batch.nextOffset, outcome.events);
         return;
