@@ -8,6 +8,7 @@ import { registerAuditCommands } from './audit-commands.ts';
 import { registerAnalystsCommands } from './analysts-commands.ts';
 import { registerProjectionsCommands } from './projections-commands.ts';
 import { registerVaultCommands } from './vault-commands.ts';
+import { registerOperatorCommands } from './operator-commands.ts';
 import { registerStartCommand } from './start-command.ts';
 import { registerDemoCommand } from './demo-command.ts';
 import { registerChatCommands } from './chat-try.ts';
@@ -40,6 +41,7 @@ registerAuditCommands(program);
 registerAnalystsCommands(program);
 registerProjectionsCommands(program);
 registerVaultCommands(program);
+registerOperatorCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -3,6 +3,7 @@ import type { KafkaEndpoint } from '../adapters/kafka/client.ts';
 import { ProjectionError } from './errors.ts';
 import type { ApplyHooks } from './apply/apply-batch.ts';
 import { READ_MODEL_NAMES } from './models/index.ts';
+import type { ExtraRunCheck } from '../domain/tenant/run-check.ts';
 
 export interface ProjectorOptions {
   /** The brokers and the projector principal's login. */
@@ -14,8 +15,12 @@ export interface ProjectorOptions {
   readonly groupId: string;
   /** Models to keep up to date; all by default. */
   readonly models: readonly string[];
-  /** Recompute each event's hash and refuse a mismatch (EVENT_HASH_MISMATCH). */
+  /** Recompute each event's hash; a mismatch quarantines the tenant (CHAIN_HASH_INVALID). */
   readonly verifyHashes: boolean;
+  /** A further check of each event (a signature, issue 12): its anomalies quarantine the tenant too. */
+  readonly extraCheck?: ExtraRunCheck;
+  /** How often released quarantines are looked for, to re-read their tenant (ms). */
+  readonly releasePollMs: number;
   readonly sessionTimeoutMs: number;
   readonly retryInitialMs: number;
   readonly retryMaxMs: number;
@@ -30,6 +35,7 @@ export const PROJECTOR_DEFAULTS = {
   groupId: 'palisade-projector',
   models: READ_MODEL_NAMES,
   verifyHashes: true,
+  releasePollMs: 2_000,
   sessionTimeoutMs: 30_000,
   retryInitialMs: 200,
   retryMaxMs: 5_000,
@@ -46,6 +52,7 @@ export function validateProjectorOptions(options: ProjectorOptions): ProjectorOp
     if (!READ_MODEL_NAMES.includes(model)) throw bad('models', `names "${model}", which is not one of ${READ_MODEL_NAMES.join(', ')}`);
   if (options.models.length === 0) throw bad('models', 'is empty');
   if (!(options.retryInitialMs > 0 && options.retryMaxMs >= options.retryInitialMs)) throw bad('retryInitialMs/retryMaxMs', 'must be positive and ordered');
+  if (!(options.releasePollMs >= 50)) throw bad('releasePollMs', 'must be at least 50 ms');
   if (!(options.maxBytesPerPartition >= 65_536)) throw bad('maxBytesPerPartition', 'must be at least 64 KiB');
   return options;
 }

@@ -1,7 +1,9 @@
 // The projector service: one consumer-group member on the events topic (read_committed) that
 // applies each fetched batch to the active generation of every read model, in one PostgreSQL
 // transaction with the offsets. Positions live in projection_meta.offsets, never in Kafka: on
-// every assignment each partition starts at the lowest offset its models stored.
+// every assignment each partition starts at the lowest offset its models stored. Each tenant's
+// chain is checked on the way in (apply/guard.ts): an anomaly quarantines that tenant here, and a
+// released quarantine has its partition re-read from the record it was raised on.
 import pg from '../adapters/postgres/pg.ts';
 import { AssignedConsumer } from '../adapters/kafka/assigned-consumer.ts';
 import { createKafka } from '../adapters/kafka/client.ts';
@@ -14,6 +16,10 @@ import { validateProjectorOptions, type ProjectorOptions } from './options.ts';
 import { asRole, loadRolesFrom } from '../adapters/postgres/roles.ts';
 import { revokeTenantAnalysts } from './tenancy/analysts.ts';
 import { openPool } from '../adapters/postgres/pool.ts';
+import { runOnPool, watchReleases, withPendingResumes } from '../adapters/postgres/quarantine.ts';
+
+/** The name the live projector's heads and quarantines are stored under. */
+export const PROJECTOR_CONSUMER = 'projector';
 
 type Kafka = ReturnType<typeof createKafka>;
 
@@ -25,6 +31,7 @@ export class Projector {
   private consumer: AssignedConsumer | undefined;
   private crashed: ((error: unknown) => void) | undefined;
   private readonly crash: Promise<unknown>;
+  private stopWatchingReleases: (() => void) | undefined;
 
   constructor(options: ProjectorOptions, log: ProjectorLog) {
     this.options = validateProjectorOptions(options);
@@ -42,6 +49,7 @@ export class Projector {
     this.pool = openPool({ ...asRole(this.options.databaseUrl, roles.projector), max: partitions + 1 }, (error) => this.log.warn({ err: String(error) }, 'idle PostgreSQL connection failed'));
     const deps: ApplyDeps = {
       pool: this.pool, roles, models, selector: activeTargets(names),
+      guard: { consumer: PROJECTOR_CONSUMER, recompute: this.options.verifyHashes, ...(this.options.extraCheck ? { extra: this.options.extraCheck } : {}) },
       ...(this.options.hooks ? { hooks: this.options.hooks } : {}),
       ...(this.options.revokeAnalystsOfDeletedTenants ? { onTenantsDeleted: (tenants: readonly string[]) => this.revokeAnalysts(tenants) } : {}),
     };
@@ -53,7 +61,7 @@ export class Projector {
       groupId, topic, concurrency: partitions, sessionTimeoutMs: this.options.sessionTimeoutMs, maxBytesPerPartition: this.options.maxBytesPerPartition,
       startOffsets: (assigned) => this.startOffsets(assigned),
       onBatch: batchHandler({
-        deps, topic, verifyHashes: this.options.verifyHashes, log: this.log,
+        deps, topic, log: this.log,
         retryInitialMs: this.options.retryInitialMs, retryMaxMs: this.options.retryMaxMs,
         onFatal: fatal,
       }),
@@ -68,6 +76,10 @@ export class Projector {
       },
     });
     await this.consumer.start();
+    this.stopWatchingReleases = watchReleases({
+      run: runOnPool(this.pool), consumer: PROJECTOR_CONSUMER, everyMs: this.options.releasePollMs, log: this.log,
+      seek: (partition, offset) => this.consumer?.seek(partition, offset) === true,
+    });
     this.log.info({ groupId, topic, partitions, models: names }, 'projector started');
   }
 
@@ -83,8 +95,15 @@ export class Projector {
     }
   }
 
-  /** Where each partition starts: the lowest offset any of its active models stored (0 if none). */
+  /**
+   * Where each partition starts: the lowest offset any of its active models stored (0 if none),
+   * or a released quarantine's record when its re-check has not passed it yet.
+   */
   private async startOffsets(partitions: readonly number[]): Promise<Map<number, bigint>> {
+    return withPendingResumes(runOnPool(this.pool!), PROJECTOR_CONSUMER, await this.storedStarts(partitions));
+  }
+
+  private async storedStarts(partitions: readonly number[]): Promise<Map<number, bigint>> {
     const { rows } = await this.pool!.query<{ partition: number; start: string }>(
       `select p.partition, min(coalesce(o.next_offset, 0)) as start
        from unnest($2::int[]) as p(partition)
@@ -104,6 +123,7 @@ export class Projector {
 
   /** Graceful: batches in flight commit or roll back, then the group is left. */
   async stop(): Promise<void> {
+    this.stopWatchingReleases?.();
     await this.consumer?.stop();
     await this.pool?.end().catch(() => undefined);
     this.log.info({}, 'projector stopped');

@@ -19,6 +19,7 @@ import { sqlStateOf } from './pg-errors.ts';
 import { asRole, loadRolesFrom } from '../adapters/postgres/roles.ts';
 import { CatchUp } from './catch-up.ts';
 import { openPool } from '../adapters/postgres/pool.ts';
+import type { ExtraRunCheck } from '../domain/tenant/run-check.ts';
 
 export interface RebuildOptions {
   /** The brokers and the projector principal's login. */
@@ -30,6 +31,8 @@ export interface RebuildOptions {
   /** Drop a rebuild left half-done instead of resuming it. */
   readonly restart?: boolean;
   readonly verifyHashes?: boolean;
+  /** A further check of each event (a signature): its anomalies quarantine the tenant in this rebuild. */
+  readonly extraCheck?: ExtraRunCheck;
   readonly maxBytesPerPartition?: number;
   /** How many times a swap refused because the live projection moved ahead is retried. */
   readonly swapAttempts?: number;
@@ -103,12 +106,14 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildResult> {
     };
     const catchUp = new CatchUp(await storedStarts([...ends.keys()]), ends);
     const report = (phase: RebuildProgress['phase']) => options.onProgress?.({ phase, done: catchUp.done(), total: catchUp.total(), events: catchUp.events });
-    const deps: ApplyDeps = { pool, roles, models, selector, ...(options.hooks ? { hooks: options.hooks } : {}) };
+    // A rebuild checks the chains afresh, under its own name: its generations' heads and quarantines.
+    const guard = { consumer: `rebuild:${generations.map((g) => `${g.model}#${g.generation}`).join(',')}`, recompute: options.verifyHashes ?? true, ...(options.extraCheck ? { extra: options.extraCheck } : {}) };
+    const deps: ApplyDeps = { pool, roles, models, selector, guard, ...(options.hooks ? { hooks: options.hooks } : {}) };
     consumer = new AssignedConsumer(kafka, {
       groupId, topic: options.topic, concurrency: ends.size, maxBytesPerPartition: options.maxBytesPerPartition ?? 4_194_304,
       startOffsets: storedStarts,
       onBatch: batchHandler({
-        deps, topic: options.topic, verifyHashes: options.verifyHashes ?? true, log, retryInitialMs: 200, retryMaxMs: 5_000,
+        deps, topic: options.topic, log, retryInitialMs: 200, retryMaxMs: 5_000,
         onApplied: (partition, next, events) => { catchUp.advance(partition, next, events); report('replay'); },
         onFatal: (error) => catchUp.fail(error),
       }),

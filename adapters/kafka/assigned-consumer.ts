@@ -52,6 +52,8 @@ export class AssignedConsumer {
   /** Bumped on every assignment, so a slow startOffsets of an older one is discarded. */
   private assignment = 0;
   private stopping = false;
+  /** The partitions of the latest assignment. */
+  private assigned = new Set<number>();
   /** Per partition, the work in flight (batches and skips), so they apply in order. */
   private readonly chains = new Map<number, Promise<void>>();
 
@@ -126,6 +128,7 @@ export class AssignedConsumer {
   private onJoin(partitions: number[]): void {
     const topic = this.options.topic;
     const assignment = ++this.assignment;
+    this.assigned = new Set(partitions);
     if (partitions.length === 0) return;
     // Synchronously, before kafkajs fetches from wherever it thinks the partition is.
     this.consumer.pause([{ topic, partitions }]);
@@ -145,6 +148,18 @@ export class AssignedConsumer {
       }
     };
     void position();
+  }
+
+  /**
+   * Repositions `partition` after the batches in flight, if this member holds it (a consumer that
+   * re-reads a released tenant). Returns false when the partition is not assigned here.
+   */
+  seek(partition: number, offset: bigint): boolean {
+    if (this.stopping || !this.assigned.has(partition)) return false;
+    void this.inOrder(partition, async () => {
+      if (!this.stopping && this.assigned.has(partition)) this.consumer.seek({ topic: this.options.topic, partition, offset: offset.toString() });
+    });
+    return true;
   }
 
   /** Stops fetching, waits for batches in flight, leaves the group. */

@@ -9,6 +9,7 @@ import type { KafkaClient as Kafka } from '../../adapters/kafka/client.ts';
 import { AssignedConsumer, type AssignedBatch, type AssignedBatchContext } from '../../adapters/kafka/assigned-consumer.ts';
 import { errorFields, type ChatWorkerLogger } from './logging.ts';
 import { pause } from './pause.ts';
+import { runOnPool, withPendingResumes } from '../../adapters/postgres/quarantine.ts';
 
 export interface EventLoopOptions {
   readonly groupId: string;
@@ -18,6 +19,8 @@ export interface EventLoopOptions {
   readonly sessionTimeoutMs?: number;
   /** The pool the positions are kept with (throws once the worker stopped). */
   readonly db: () => pg.Pool;
+  /** The name the worker's chain heads and quarantines are stored under (migration 0050). */
+  readonly guardConsumer: string;
   /** Handles every record of the batch; throws to have the batch fetched again. */
   readonly handleBatch: (batch: AssignedBatch, context: AssignedBatchContext) => Promise<void>;
   /** The consumer crashed and kafkajs will not restart it. */
@@ -55,17 +58,23 @@ export class EventLoop {
     return this.consumer.start();
   }
 
+  /** Re-reads `partition` from `offset` after the batches in flight (a released quarantine); false if not held here. */
+  seek(partition: number, offset: bigint): boolean {
+    return this.consumer.seek(partition, offset);
+  }
+
   /** Leaves the group; a batch in flight is not marked done. */
   stop(): Promise<void> {
     return this.consumer.stop();
   }
 
+  /** The stored positions, or a released quarantine's record when its re-check has not passed it yet. */
   private async startOffsets(partitions: readonly number[]): Promise<Map<number, bigint>> {
     const { rows } = await this.options.db().query<{ partition: number; next_offset: string }>(
       'select partition, next_offset from chat_index.positions where group_id = $1 and topic = $2 and partition = any($3::int[])',
       [this.options.groupId, this.options.topic, [...partitions]],
     );
-    return new Map(rows.map((r) => [r.partition, BigInt(r.next_offset)]));
+    return withPendingResumes(runOnPool(this.options.db()), this.options.guardConsumer, new Map(rows.map((r) => [r.partition, BigInt(r.next_offset)])));
   }
 
   private async savePosition(partition: number, nextOffset: bigint): Promise<void> {

@@ -44,8 +44,14 @@ import { callAnthropic } from './provider.ts';
 import { TurnReadModels } from './read-models.ts';
 import { CHAT_TURN_EVENT, parseTurnRequest, runTurn, type ConversationView, type TurnConfig, type TurnDeps, type TurnScope } from './turn.ts';
 import { TurnContent } from './turn-content.ts';
+import type { InRecord } from '../../adapters/kafka/messages.ts';
+import { admitBatch, reportAdmitted, runOnPool, saveAdmitted, watchReleases } from '../../adapters/postgres/quarantine.ts';
+import type { ExtraRunCheck } from '../../domain/tenant/run-check.ts';
+import { toGuardRecord } from '../../schemas/guard-record.ts';
 
 export const CHAT_WORKER_GROUP = 'palisade-chat-worker';
+/** The name the chat worker's chain heads and quarantines are stored under. */
+export const CHAT_WORKER_CONSUMER = 'chat-worker';
 
 export interface ChatWorkerOptions {
   /** The brokers and the chat worker principal's login (it reads events and writes commands). */
@@ -72,6 +78,10 @@ export interface ChatWorkerOptions {
   readonly resultTimeoutMs?: number;
   /** History items loaded for a prompt (default 200; the prompt budget cuts further). */
   readonly historyLimit?: number;
+  /** A further check of each event (a signature, issue 12): its anomalies quarantine the tenant too. */
+  readonly extraCheck?: ExtraRunCheck;
+  /** How often released quarantines are looked for (ms; default 2000). */
+  readonly releasePollMs?: number;
 }
 
 /**
@@ -106,6 +116,7 @@ export class ChatWorker {
   private turnContent!: TurnContent;
   private commands!: WorkerCommands;
   private crashed: ((error: unknown) => void) | undefined;
+  private stopWatchingReleases: (() => void) | undefined;
   readonly stats: ChatWorkerStats = { turns: 0, replies: 0, failures: 0, replayed: 0, refused: 0, skipped: 0, indexed: 0 };
 
   constructor(options: ChatWorkerOptions, log: ChatWorkerLogger) {
@@ -143,12 +154,18 @@ export class ChatWorker {
         concurrency: o.concurrency ?? 4,
         ...(o.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: o.sessionTimeoutMs }),
         db: () => this.db,
+        guardConsumer: CHAT_WORKER_CONSUMER,
         handleBatch: (batch, context) => this.handleBatch(batch, context),
         onCrashed: (error) => this.crashed?.(error),
         signal: this.abort.signal,
         log: this.log,
       });
       await this.loop.start();
+      const loop = this.loop;
+      this.stopWatchingReleases = watchReleases({
+        run: runOnPool(this.pool), consumer: CHAT_WORKER_CONSUMER, everyMs: o.releasePollMs ?? 2_000, log: this.log,
+        seek: (partition, offset) => loop.seek(partition, offset),
+      });
       this.log.info({ groupId: o.groupId, topic: o.topics.events }, 'chat worker started');
     } catch (error) {
       await this.stop();
@@ -166,6 +183,7 @@ export class ChatWorker {
   /** Aborts provider calls in flight (their batches are not committed), leaves the group, closes. */
   async stop(): Promise<void> {
     this.abort.abort();
+    this.stopWatchingReleases?.();
     await this.loop?.stop().catch(() => undefined);
     this.loop = undefined;
     await this.client?.close().catch(() => undefined);
@@ -192,8 +210,22 @@ export class ChatWorker {
     return this.openerPool;
   }
 
-  private handleBatch(batch: AssignedBatch, context: AssignedBatchContext): Promise<void> {
-    return handleInUserOrder(batch.records, {
+  /**
+   * Each record is admitted by the chain check first (docs/spec.md "Quarantine"): only a tenant's
+   * next good events are handled; a record that breaks its chain quarantines that tenant in the
+   * worker. The heads move only once the whole batch was handled (a failed batch is checked again).
+   */
+  private async handleBatch(batch: AssignedBatch, context: AssignedBatchContext): Promise<void> {
+    const run = runOnPool(this.db);
+    const admitted = await admitBatch(run, CHAT_WORKER_CONSUMER, batch.records.map(toGuardRecord), this.options.extraCheck ? { extra: this.options.extraCheck } : {});
+    const records = batch.records.filter((_, i) => admitted.verdicts[i]!.kind === 'apply');
+    await this.handleRecords(records, batch, context);
+    await saveAdmitted(run, admitted);
+    reportAdmitted(admitted, this.log);
+  }
+
+  private handleRecords(records: readonly InRecord[], batch: AssignedBatch, context: AssignedBatchContext): Promise<void> {
+    return handleInUserOrder(records, {
       stopping: () => !context.shouldContinue() || this.abort.signal.aborted,
       undecodable: (record, error) => this.log.warn({ partition: record.partition, offset: record.offset, ...errorFields(error) }, 'chat worker skipped an undecodable record'),
       eraseTenant: (tenantId) => this.memories.eraseTenant(tenantId),

@@ -3,7 +3,10 @@
 // tenants that changed: one signed global anchor, recorded in Postgres with the checkpoints and
 // the consumed offsets (one transaction), then written to immutable storage and to the anchors
 // topic. One anchorer runs per database (an advisory lock); on any unexpected failure it stops,
-// and a restart resumes from the committed state, finishing unpublished anchors first.
+// and a restart resumes from the committed state, finishing unpublished anchors first. A tenant
+// whose chain breaks is quarantined here (docs/spec.md "Quarantine"): its tree stays at its valid
+// prefix, the quarantine is recorded for operators, every other tenant goes on; a release
+// re-reads the tenant from the record it was raised on.
 import pg from '../../adapters/postgres/pg.ts';
 import type { KafkaClient as Kafka } from '../../adapters/kafka/client.ts';
 import type { SigningKey } from '../../crypto/key-file.ts';
@@ -26,6 +29,14 @@ import { openAnchorStore } from '../../adapters/storage/store-options.ts';
 import { loadAnchorSigningKey } from './signing-key.ts';
 import { TenantTree } from './tenant-tree.ts';
 import { openPool } from '../../adapters/postgres/pool.ts';
+import { loadGuardRows, pendingResumes, runOnPool, saveGuardChanges } from '../../adapters/postgres/quarantine.ts';
+import { incrementCounter, QUARANTINE_COUNTERS } from '../../adapters/counters.ts';
+import { UNATTRIBUTED_TENANT, type NewQuarantine, type QuarantineMark } from '../../domain/tenant/run-guard.ts';
+import type { RunAnomaly } from '../../domain/tenant/run-check.ts';
+import { isCanonicalUuid } from '../../domain/validation.ts';
+
+/** The name the anchorer's quarantines are stored under. */
+export const ANCHORER_CONSUMER = 'anchorer';
 
 export interface AnchorerLogger {
   info(obj: object, msg: string): void;
@@ -64,6 +75,15 @@ export class Anchorer {
   /** Batches and checkpoints take turns: a checkpoint sees a consistent cut. */
   #serial: Promise<unknown> = Promise.resolve();
   #checkpointQueued = false;
+  /** Active quarantines: the record each was raised on. */
+  readonly #marks = new Map<string, { partition: number; offset: bigint }>();
+  /** Records released quarantines were raised on ("partition:offset" → tenant): skipped for good. */
+  readonly #dismissed = new Map<string, string>();
+  /** Released tenants being re-read: records below the position are theirs to push again. */
+  readonly #replaying = new Map<string, number>();
+  /** Quarantines raised and dismissed records passed, not yet stored (stored after each batch). */
+  #unsaved: { raised: NewQuarantine[]; dismissed: QuarantineMark[] } = { raised: [], dismissed: [] };
+  #releaseTimer: NodeJS.Timeout | undefined;
   #crashed!: (error: unknown) => void;
   readonly #crash: Promise<unknown>;
 
@@ -92,6 +112,11 @@ export class Anchorer {
       for (const row of state.trees) this.#tenants.set(row.tenantId, TenantTree.resume(row));
       for (const [partition, offset] of state.positions) this.#positions.set(partition, offset);
       this.#lastAnchorSeq = state.lastAnchorSeq;
+      const stored = await loadGuardRows(runOnPool(pool), ANCHORER_CONSUMER);
+      for (const mark of stored.marks) {
+        if (mark.released) this.#dismissed.set(`${mark.partition}:${mark.offset}`, mark.tenantId);
+        else this.#marks.set(mark.tenantId, { partition: mark.partition, offset: mark.offset });
+      }
 
       const kafka = createKafka({ ...options.kafka, clientId: 'palisade-anchorer' }, this.#log);
       const onTopic = await anchorSeqsOnTopic(kafka, options.anchorsTopic);
@@ -111,6 +136,7 @@ export class Anchorer {
       throw error;
     }
     this.#timer = setInterval(() => void this.#scheduledCheckpoint(), options.intervalMs);
+    this.#releaseTimer = setInterval(() => void this.#exclusive(() => this.#resumeReleased()), options.releasePollMs ?? 2_000);
     this.#log.info(
       { anchorSeq: this.#lastAnchorSeq, tenants: this.#tenants.size, intervalMs: options.intervalMs, store: this.#running.store.kind, origin: options.origin },
       'anchorer started',
@@ -160,7 +186,9 @@ export class Anchorer {
   /** Stops consuming and anchoring; publication in flight gets a few seconds to finish. */
   async stop(): Promise<void> {
     if (this.#timer !== undefined) clearInterval(this.#timer);
+    if (this.#releaseTimer !== undefined) clearInterval(this.#releaseTimer);
     this.#timer = undefined;
+    this.#releaseTimer = undefined;
     await this.#consumer?.stop().catch(() => undefined);
     this.#consumer = undefined;
     await this.#serial.catch(() => undefined);
@@ -206,39 +234,102 @@ export class Anchorer {
       let next = BigInt(this.#positions.get(partition) ?? '0');
       for (const record of records) {
         const offset = BigInt(record.offset);
-        if (offset < next) continue; // already anchored before a restart
+        if (offset < next) {
+          // Already anchored before a restart, unless it is a released tenant's, re-read.
+          if (this.#replaying.get(tenantOfKey(record)) === partition) this.#apply(record);
+          continue;
+        }
         this.#apply(record);
         next = offset + 1n;
       }
       this.#positions.set(partition, next.toString());
+      await this.#saveQuarantines();
     });
     const last = records.at(-1);
     if (last !== undefined) context.markProcessed(last.offset);
   }
 
   #apply(record: InRecord): void {
-    const keyTenant = record.key?.toString('utf8');
+    const keyTenant = tenantOfKey(record);
+    const offset = BigInt(record.offset);
+    const dismissed = this.#dismissed.get(`${record.partition}:${offset}`);
+    if (dismissed !== undefined) {
+      this.#unsaved.dismissed.push({ tenantId: dismissed, partition: record.partition, offset, released: true });
+      return;
+    }
     let decoded;
     try {
       decoded = decodeEvent(record.value ?? Buffer.alloc(0));
     } catch (error) {
       if (!(error instanceof CodecError)) throw error;
-      if (keyTenant !== undefined) this.#halt(this.#treeOf(keyTenant), `undecodable record at offset ${record.offset} (${error.code})`, record);
-      else this.#log.error({ partition: record.partition, offset: record.offset, code: error.code }, 'undecodable event record without a tenant key; skipped');
+      if (!this.#skipQuarantined(keyTenant, record)) this.#quarantine(keyTenant, record, null, { code: 'CHAIN_UNDECODABLE', detail: `does not decode (${error.code})` });
       return;
     }
-    const tree = this.#treeOf(decoded.event.tenantId);
-    const wasHalted = tree.halted !== null;
-    const outcome = tree.push(decoded.event, decoded.carriedHash);
-    if (typeof outcome === 'object' && !wasHalted) this.#halt(tree, outcome.halted, record);
+    const tenantId = decoded.event.tenantId;
+    if (this.#skipQuarantined(tenantId, record)) return;
+    const outcome = this.#treeOf(tenantId).push(decoded.event, decoded.carriedHash);
+    if (typeof outcome === 'object') {
+      this.#quarantine(tenantId, record, Number.isSafeInteger(decoded.event.seq) ? decoded.event.seq : null, outcome.anomaly ?? { code: 'CHAIN_UNDECODABLE', detail: outcome.halted });
+    }
   }
 
-  #halt(tree: TenantTree, reason: string, record: InRecord): void {
-    if (tree.halted === null) tree.halt(reason);
+  /** True (and counted) when the tenant is quarantined here from before this record. */
+  #skipQuarantined(tenantId: string, record: InRecord): boolean {
+    const mark = this.#marks.get(tenantId);
+    if (mark === undefined || (mark.partition === record.partition && BigInt(record.offset) < mark.offset)) return false;
+    if (tenantId !== UNATTRIBUTED_TENANT) this.#treeOf(tenantId).halt(`quarantined at ${mark.partition}@${mark.offset}`);
+    incrementCounter(QUARANTINE_COUNTERS.skipped, { consumer: ANCHORER_CONSUMER });
+    return true;
+  }
+
+  #quarantine(tenantId: string, record: InRecord, seq: number | null, anomaly: RunAnomaly): void {
+    const offset = BigInt(record.offset);
+    const tree = tenantId === UNATTRIBUTED_TENANT ? undefined : this.#treeOf(tenantId);
+    tree?.halt(`${anomaly.code}: ${anomaly.detail}`);
+    this.#marks.set(tenantId, { partition: record.partition, offset });
+    this.#unsaved.raised.push({ tenantId, partition: record.partition, offset, released: false, seq, anomaly });
+    incrementCounter(QUARANTINE_COUNTERS.raised, { consumer: ANCHORER_CONSUMER, code: anomaly.code });
     this.#log.error(
-      { tenantId: tree.tenantId, reason, partition: record.partition, offset: record.offset, anchoredSize: tree.checkpointedSize },
-      'tenant chain does not verify: its tree stays at its last valid event and is not anchored further',
+      { tenantId, code: anomaly.code, detail: anomaly.detail, partition: record.partition, offset: record.offset, anchoredSize: tree?.checkpointedSize ?? 0 },
+      'tenant chain does not verify: tenant quarantined in the anchorer, its tree stays at its last valid event and is not anchored further',
     );
+  }
+
+  /** Stores raised quarantines and passed dismissals; kept for the next try when the database fails. */
+  async #saveQuarantines(): Promise<void> {
+    const { raised, dismissed } = this.#unsaved;
+    if (raised.length === 0 && dismissed.length === 0) return;
+    const running = this.#running;
+    if (running === undefined) return;
+    try {
+      await saveGuardChanges(runOnPool(running.pool), ANCHORER_CONSUMER, {
+        heads: new Map(), raised, dismissed, headSeqOf: (tenantId) => this.#tenants.get(tenantId)?.size ?? null,
+      });
+      this.#unsaved = { raised: [], dismissed: [] };
+    } catch (error) {
+      this.#log.warn({ err: String(error), quarantines: raised.length }, 'could not record quarantines; retrying with the next batch');
+    }
+  }
+
+  /** Released quarantines: the tenant accepts events again and is re-read from its record. */
+  async #resumeReleased(): Promise<void> {
+    const running = this.#running;
+    if (running === undefined) return;
+    try {
+      await this.#saveQuarantines();
+      for (const resume of await pendingResumes(runOnPool(running.pool), ANCHORER_CONSUMER)) {
+        const key = `${resume.partition}:${resume.offset}`;
+        if (this.#dismissed.has(key)) continue;
+        this.#consumer?.seek(resume.partition, resume.offset.toString());
+        this.#dismissed.set(key, resume.tenantId);
+        this.#marks.delete(resume.tenantId);
+        this.#replaying.set(resume.tenantId, resume.partition);
+        this.#tenants.get(resume.tenantId)?.resume();
+        this.#log.info({ tenantId: resume.tenantId, partition: resume.partition, offset: resume.offset.toString() }, 'quarantine released: re-checking the tenant from its last valid event');
+      }
+    } catch (error) {
+      this.#log.warn({ err: String(error) }, 'could not look for released quarantines; retrying');
+    }
   }
 
   #treeOf(tenantId: string): TenantTree {
@@ -279,6 +370,12 @@ export class Anchorer {
     this.#timer = undefined;
     this.#crashed(error);
   }
+}
+
+/** The tenant a record's key names, or the unattributed one. */
+function tenantOfKey(record: InRecord): string {
+  const key = record.key?.toString('utf8');
+  return isCanonicalUuid(key) ? key : UNATTRIBUTED_TENANT;
 }
 
 /** The anchor seqs (record keys) already on the anchors topic. */

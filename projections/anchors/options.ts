@@ -19,6 +19,8 @@ export interface AnchorerOptions {
   readonly keyFile: string;
   readonly store: AnchorStoreOptions;
   readonly sessionTimeoutMs: number;
+  /** How often released quarantines are looked for (ms; default 2000). */
+  readonly releasePollMs?: number;
 }
 
 export const DEFAULT_ANCHOR_INTERVAL_MS = 60 * 60 * 1000;

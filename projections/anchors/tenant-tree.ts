@@ -5,8 +5,10 @@
 //   appended      [m, n)  the leaves since the last checkpoint
 // The consistency proof m → n takes its old-side subtrees from `checkpointed` and its new-side
 // subtrees from `appended` (domain/merkle/compact-range.ts). Events are checked against the chain
-// before they become leaves: the anchorer never anchors an event whose hash it cannot recompute.
-import { ChainVerifier, type ChainFailure } from '../../domain/chain/chain-verifier.ts';
+// before they become leaves (domain/tenant/run-check.ts, the check every consumer runs): the
+// anchorer never anchors an event whose hash it cannot recompute.
+import { GENESIS_HASH } from '../../domain/chain/event-hash.ts';
+import { checkNextEvent, type ExtraRunCheck, type RunAnomaly, type RunHead } from '../../domain/tenant/run-check.ts';
 import { CompactRange } from '../../domain/merkle/compact-range.ts';
 import { leafHash } from '../../domain/merkle/hash.ts';
 import { consistencyRanges } from '../../domain/merkle/proof-ranges.ts';
@@ -23,14 +25,14 @@ export interface TenantTreeRow {
   readonly anchorSeq: number;
 }
 
-export type PushOutcome = 'appended' | 'duplicate' | { readonly halted: string };
+export type PushOutcome = 'appended' | 'duplicate' | { readonly halted: string; readonly anomaly?: RunAnomaly };
 
 export class TenantTree {
   readonly tenantId: string;
   #checkpointed: CompactRange;
   #current: CompactRange;
   #appended: CompactRange;
-  #chain: ChainVerifier;
+  #head: RunHead;
   #anchorSeq: number | null;
   #halted: string | null = null;
 
@@ -39,7 +41,7 @@ export class TenantTree {
     this.#checkpointed = checkpointed;
     this.#current = checkpointed.clone();
     this.#appended = CompactRange.empty(checkpointed.end);
-    this.#chain = new ChainVerifier(tenantId, headHash === '' ? undefined : { seq: checkpointed.end, hash: headHash });
+    this.#head = headHash === '' ? { seq: 0, hash: GENESIS_HASH } : { seq: checkpointed.end, hash: headHash };
     this.#anchorSeq = anchorSeq;
   }
 
@@ -57,23 +59,26 @@ export class TenantTree {
   }
 
   /**
-   * The tenant's next event with its stored hash. Events at or below the current size are
-   * duplicates (a replay after a restart). A broken chain halts the tree: later events are
-   * ignored and the valid prefix stays anchorable; a restart re-reads and halts again.
+   * The tenant's next event with its stored hash. The head again, byte for byte, is a duplicate
+   * (a redelivery). Any other anomaly halts the tree: later events are ignored and the valid
+   * prefix stays anchorable; the anchorer records a quarantine an operator releases (resume()).
    */
-  push(event: LogicalEvent, storedHash: string): PushOutcome {
+  push(event: LogicalEvent, storedHash: string, extra?: ExtraRunCheck): PushOutcome {
     if (this.#halted !== null) return { halted: this.#halted };
-    const head = this.#chain.head;
-    if (Number.isSafeInteger(event.seq) && event.seq <= head.seq) {
-      if (event.seq === head.seq && storedHash !== head.hash) return this.#halt(`seq ${event.seq} appears twice with different hashes (a fork in the events topic)`);
-      return 'duplicate';
-    }
-    const failure = this.#chain.push(event, storedHash);
-    if (failure !== null) return this.#halt(describe(failure));
+    const head = this.#head;
+    const verdict = checkNextEvent({ tenantId: this.tenantId, last: head.seq === 0 ? undefined : head, event, hash: storedHash, ...(extra ? { extra } : {}) });
+    if (verdict.kind === 'redelivery') return 'duplicate';
+    if (verdict.kind === 'anomaly') return { ...this.#halt(`${verdict.anomaly.code} at seq ${head.seq + 1}: ${verdict.anomaly.detail}`), anomaly: verdict.anomaly };
+    this.#head = verdict.head;
     const leaf = leafHash(Buffer.from(storedHash, 'hex'));
     this.#current.append(leaf);
     this.#appended.append(leaf);
     return 'appended';
+  }
+
+  /** An operator released the tenant's quarantine: it accepts events after its head again. */
+  resume(): void {
+    this.#halted = null;
   }
 
   /** Stops the tree at its valid prefix, e.g. for a record of this tenant that cannot be decoded. */
@@ -119,7 +124,7 @@ export class TenantTree {
   /** The row to store with the checkpoint of the current tree in anchor `anchorSeq`. */
   rowAt(anchorSeq: number): TenantTreeRow {
     return {
-      tenantId: this.tenantId, size: this.size, root: this.root(), headHash: Buffer.from(this.#chain.head.hash, 'hex'),
+      tenantId: this.tenantId, size: this.size, root: this.root(), headHash: Buffer.from(this.#head.hash, 'hex'),
       compactRange: this.#current.hashes, anchorSeq,
     };
   }
@@ -135,8 +140,4 @@ export class TenantTree {
     this.#halted = reason;
     return { halted: reason };
   }
-}
-
-function describe(failure: ChainFailure): string {
-  return `${failure.code} at seq ${failure.seq} (expected ${failure.expected}, found ${failure.actual})`;
 }

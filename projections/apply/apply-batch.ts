@@ -4,10 +4,13 @@
 // handed over a generation ahead of the live one) and are skipped; a stored offset below the
 // batch's start means records were never applied, and the caller must seek back to it.
 import type pg from '../../adapters/postgres/pg.ts';
+import type { GuardRecord } from '../../domain/tenant/run-guard.ts';
+import type { AdmittedBatch } from '../../adapters/postgres/quarantine.ts';
 import type { ProjectedEvent, ReadModel } from '../models/model.ts';
 import type { TenancyRoles } from '../../adapters/postgres/roles.ts';
 import { ProjectorTransaction, type ModelTarget } from '../writer/projector-transaction.ts';
 import type { TargetSelector } from './targets.ts';
+import { admitRecords, type GuardedEvent, type ProjectorGuardOptions } from './guard.ts';
 
 export interface BatchToApply {
   readonly topic: string;
@@ -16,7 +19,8 @@ export interface BatchToApply {
   readonly fromOffset: bigint;
   /** One past the batch's last offset, commit markers included. */
   readonly nextOffset: bigint;
-  readonly events: readonly ProjectedEvent[];
+  /** The fetched records, decoded or not: the guard admits them (apply/guard.ts). */
+  readonly records: readonly GuardRecord[];
 }
 
 /** Fault injection for tests: runs after the rows were written, before COMMIT. */
@@ -29,13 +33,14 @@ export interface ApplyDeps {
   readonly roles: TenancyRoles;
   readonly models: readonly ReadModel[];
   readonly selector: TargetSelector;
+  readonly guard: ProjectorGuardOptions;
   readonly hooks?: ApplyHooks;
   /** After the batch committed: the tenants it deleted (their analyst logins are then revoked). */
   readonly onTenantsDeleted?: (tenantIds: readonly string[]) => Promise<void>;
 }
 
 export type ApplyOutcome =
-  | { readonly kind: 'applied'; readonly targets: number; readonly events: number }
+  | { readonly kind: 'applied'; readonly targets: number; readonly events: number; readonly admitted?: AdmittedBatch }
   | { readonly kind: 'gap'; readonly seekTo: bigint };
 
 interface StoredOffset {
@@ -45,15 +50,15 @@ interface StoredOffset {
 }
 
 export async function applyBatch(deps: ApplyDeps, batch: BatchToApply): Promise<ApplyOutcome> {
-  const outcome = await applyInTransaction(deps, batch);
-  const deleted = batch.events.filter(({ event }) => event.type === 'TenantDeleted').map(({ event }) => event.tenantId);
+  const { outcome, deleted } = await applyInTransaction(deps, batch);
   if (outcome.kind === 'applied' && deleted.length > 0) await deps.onTenantsDeleted?.([...new Set(deleted)]);
   return outcome;
 }
 
-async function applyInTransaction(deps: ApplyDeps, batch: BatchToApply): Promise<ApplyOutcome> {
+async function applyInTransaction(deps: ApplyDeps, batch: BatchToApply): Promise<{ outcome: ApplyOutcome; deleted: string[] }> {
   const byName = new Map(deps.models.map((m) => [m.name, m]));
-  return ProjectorTransaction.run(deps.pool, deps.roles, async (tx) => {
+  let deleted: string[] = [];
+  const outcome = await ProjectorTransaction.run(deps.pool, deps.roles, async (tx): Promise<ApplyOutcome> => {
     // Shared: a swap (activate_generations) takes these exclusively.
     await tx.meta('select pg_advisory_xact_lock_shared(projection_meta.model_lock_key(m)) from unnest($1::text[]) m order by m', [[...byName.keys()]]);
     const targets = await deps.selector(tx);
@@ -62,11 +67,13 @@ async function applyInTransaction(deps: ApplyDeps, batch: BatchToApply): Promise
     const gaps = [...stored.values()].filter((offset) => offset < batch.fromOffset);
     if (gaps.length > 0) return { kind: 'gap', seekTo: gaps.reduce((a, b) => (b < a ? b : a)) };
 
-    const erased = await erasedTenants(tx, batch.events);
+    const admitted = await admitRecords(tx, deps.guard, batch.records);
+    const erased = await erasedTenants(tx, admitted.events);
+    deleted = admitted.events.filter(({ event }) => event.type === 'TenantDeleted').map(({ event }) => event.tenantId);
     let applied = 0;
     for (const target of targets) {
       const from = stored.get(key(target))!;
-      const events = batch.events.filter(({ event, offset }) => offset >= from && !erased.has(event.tenantId));
+      const events = admitted.events.filter((e) => isNewFor(e, from) && !erased.has(e.event.tenantId));
       if (events.length > 0) await byName.get(target.model)!.apply(tx, target, events);
       applied = Math.max(applied, events.length);
     }
@@ -77,9 +84,16 @@ async function applyInTransaction(deps: ApplyDeps, batch: BatchToApply): Promise
       [targets.map((t) => t.model), targets.map((t) => t.generation), batch.nextOffset.toString(), batch.topic, batch.partition],
     );
     await deps.hooks?.beforeCommit?.({ partition: batch.partition, events: applied });
-    return { kind: 'applied', targets: targets.length, events: applied };
+    return { kind: 'applied', targets: targets.length, events: applied, admitted: admitted.batch };
   });
+  return { outcome, deleted };
 }
+
+/**
+ * Records below a target's stored offset were applied to it before (a retry, a resumed rebuild),
+ * except a released tenant's, which were skipped while it was quarantined.
+ */
+const isNewFor = (e: GuardedEvent, from: bigint): boolean => e.offset >= from || e.resumed;
 
 /**
  * A fetch that held only commit markers moved the position without data: advance the targets

@@ -98,10 +98,10 @@ export class ProjectorTransaction {
     return erased;
   }
 
-  /** Bookkeeping on projection_meta only (offsets, generations, erasures, locks). */
+  /** Bookkeeping on projection_meta (offsets, generations, erasures, locks) and quarantine (heads, quarantines) only. */
   async meta<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values: readonly unknown[] = []): Promise<pg.QueryResult<R>> {
     const code = maskSql(text, { keepIdentifiers: true }).replace(/"/g, '');
-    if (/\b(rm_\w+|analytics|tenancy_private)\s*\./i.test(code) || !/\bprojection_meta\s*\./i.test(code))
+    if (/\b(rm_\w+|analytics|tenancy_private)\s*\./i.test(code) || !/\b(projection_meta|quarantine)\s*\./i.test(code))
       throw new ProjectionError('META_STATEMENT_TOUCHES_READ_MODEL', 'meta() is for projection_meta bookkeeping; read-model rows go through bypass()');
     return this.client.query<R>(text, [...values]);
   }

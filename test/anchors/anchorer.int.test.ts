@@ -135,7 +135,7 @@ describe('the anchorer', () => {
     const anchorer = await h.anchorer({}, log);
     await h.consumed(anchorer, B, 2);
     await waitFor(() => anchorer.tenantStatus(A)?.halted !== null, 'tenant A to halt');
-    expect(anchorer.tenantStatus(A)).toEqual({ size: 3, checkpointedSize: 0, halted: expect.stringContaining('HASH_MISMATCH at seq 4') });
+    expect(anchorer.tenantStatus(A)).toEqual({ size: 3, checkpointedSize: 0, halted: expect.stringContaining('CHAIN_HASH_INVALID at seq 4') });
     expect(log.errors.some((e) => e.msg.startsWith('tenant chain does not verify') && (e.obj as { tenantId: string }).tenantId === A)).toBe(true);
     await anchorer.checkpointNow();
     await anchorer.published();

@@ -30,14 +30,24 @@ describe('TenantTree', () => {
     expect(tree.root().toString('hex')).toBe(root);
   });
 
-  it('skips replayed events, and halts at a broken chain keeping its valid prefix', () => {
+  it('skips a redelivered head, and halts at a broken chain keeping its valid prefix', () => {
     const events = chainedEvents(A, 6);
     const tree = TenantTree.empty(A);
     feed(tree, events.slice(0, 4));
-    expect(tree.push(events[2]!, events[2]!.hash)).toBe('duplicate');
-    expect(tree.push(events[5]!, events[5]!.hash)).toEqual({ halted: expect.stringContaining('SEQ_GAP at seq 5') });
-    expect(tree.push(events[4]!, events[4]!.hash)).toEqual({ halted: expect.stringContaining('SEQ_GAP') });
+    expect(tree.push(events[3]!, events[3]!.hash)).toBe('duplicate');
+    expect(tree.push(events[5]!, events[5]!.hash)).toMatchObject({ halted: expect.stringContaining('CHAIN_GAP at seq 5'), anomaly: { code: 'CHAIN_GAP' } });
+    expect(tree.push(events[4]!, events[4]!.hash)).toEqual({ halted: expect.stringContaining('CHAIN_GAP') });
     expect(tree.size).toBe(4);
+  });
+
+  it('halts at an older seq delivered again (it cannot be told from a forged one), and resumes after a release', () => {
+    const events = chainedEvents(A, 6);
+    const tree = TenantTree.empty(A);
+    feed(tree, events.slice(0, 4));
+    expect(tree.push(events[2]!, events[2]!.hash)).toMatchObject({ anomaly: { code: 'CHAIN_DUPLICATE' } });
+    tree.resume();
+    expect(tree.push(events[4]!, events[4]!.hash)).toBe('appended');
+    expect(tree.size).toBe(5);
   });
 
   it('resumes from its stored row and continues the same tree', () => {
