@@ -181,5 +181,5 @@ export function stopOnSignals(services: readonly Service[], log: Logger): Promis
 
 export function configAndLogger(name: string): { config: AppConfig; log: Logger } {
   const config = loadConfig();
-  return { config, log: createLogger({ name, level: config.logLevel }) };
+  return { config, log: createLogger({ name, level: config.logLevel, format: config.logFormat }) };
 }

@@ -4,6 +4,7 @@ import { loadConfig } from '../deploy/config/config.ts';
 import { createLogger } from '../adapters/logger.ts';
 import { startAllServices, stopOnSignals } from './services.ts';
 import { runDemo } from './demo-command.ts';
+import { startSummary } from './start-summary.ts';
 
 export function registerStartCommand(program: Command): void {
   program
@@ -14,9 +15,17 @@ export function registerStartCommand(program: Command): void {
       const up = await stackUp({ onProgress: (p) => { if (p.phase === 'end') console.error(`  ${p.step}: ${p.detail}`); } });
       console.error(`stack ready in ${up.ms} ms (kafka ${up.kafka.brokers.join(',')}, postgres ${up.postgres.mode})`);
       const config = loadConfig();
-      const log = createLogger({ name: 'palisade', level: config.logLevel });
+      const log = createLogger({ name: 'palisade', level: config.logLevel, format: config.logFormat });
       const services = await startAllServices(config, log);
-      console.error(`running: ${services.map((s) => s.name).join(', ')}. Ctrl-C stops gracefully. Watch a scenario with: npx palisade demo`);
+      const summary = startSummary({
+        services: services.map((s) => s.name),
+        brokers: config.kafka.brokers,
+        topicPrefix: config.topicPrefix,
+        databaseUrl: config.databaseUrl,
+        postgresMode: up.postgres.mode,
+        dataDir: config.dataDir,
+      });
+      console.error(summary);
       const stopped = stopOnSignals(services, log);
       if (opts.demo) await runDemo(config, (line) => console.log(line));
       await stopped;

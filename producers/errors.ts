@@ -13,3 +13,16 @@ export class PublishError extends PalisadeError<PublishErrorCode> {
     this.retriable = options.retriable ?? false;
   }
 }
+
+export type KeyRegistryErrorCode = 'INVALID_KEY_ID' | 'INVALID_PUBLIC_KEY' | 'KEY_EXISTS' | 'INVALID_CAPABILITIES';
+
+/** A producer-key registration refused before or by the registry (producers/key-registry.ts). */
+export class KeyRegistryError extends PalisadeError<KeyRegistryErrorCode> {
+  readonly code: KeyRegistryErrorCode;
+  readonly retriable = false;
+  constructor(code: KeyRegistryErrorCode, message: string) {
+    super(message);
+    this.name = 'KeyRegistryError';
+    this.code = code;
+  }
+}

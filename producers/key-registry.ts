@@ -2,6 +2,7 @@
 // command only when it is signed by a key registered here, not revoked, and allowed for the
 // command's tenant. Private keys never touch the database.
 import type pg from '../adapters/postgres/pg.ts';
+import { KeyRegistryError } from './errors.ts';
 import { PRODUCER_ACTOR_KINDS, type ProducerActorKind } from '../domain/tenant/service-commands.ts';
 
 export interface ProducerKeyRecord {
@@ -35,8 +36,8 @@ export const KEY_ID_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 export const PRODUCER_KEYS_CHANNEL = 'palisade_producer_keys';
 
 export async function registerProducerKey(pool: pg.Pool, key: ProducerKeyGrant): Promise<void> {
-  if (!KEY_ID_PATTERN.test(key.keyId)) throw new Error(`key id '${key.keyId}' must match ${KEY_ID_PATTERN}`);
-  if (key.publicKey.length !== 32) throw new Error('an Ed25519 public key is 32 bytes');
+  if (!KEY_ID_PATTERN.test(key.keyId)) throw new KeyRegistryError('INVALID_KEY_ID', `key id '${key.keyId}' must match ${KEY_ID_PATTERN}`);
+  if (key.publicKey.length !== 32) throw new KeyRegistryError('INVALID_PUBLIC_KEY', 'an Ed25519 public key is 32 bytes');
   const { actorKinds, commandTypes } = checkedCapabilities(key);
   const { rowCount } = await pool.query(
     `WITH inserted AS (
@@ -45,7 +46,7 @@ export async function registerProducerKey(pool: pg.Pool, key: ProducerKeyGrant):
      SELECT pg_notify('${PRODUCER_KEYS_CHANNEL}', '') FROM inserted`,
     [key.keyId, key.publicKey, key.tenants, key.canCreateTenants, key.description, actorKinds, commandTypes],
   );
-  if (rowCount === 0) throw new Error(`producer key '${key.keyId}' already exists; pick another id (keys are never reused)`);
+  if (rowCount === 0) throw new KeyRegistryError('KEY_EXISTS', `producer key '${key.keyId}' already exists; pick another id (keys are never reused)`);
 }
 
 /** Replaces a live key's capabilities (actor kinds, command types); false when no live key has that id. */
@@ -63,11 +64,11 @@ function checkedCapabilities(grant: Pick<ProducerKeyGrant, 'actorKinds' | 'comma
   const requested: readonly string[] = grant.actorKinds ?? ['user'];
   const actorKinds = PRODUCER_ACTOR_KINDS.filter((k) => requested.includes(k));
   if (actorKinds.length === 0 || actorKinds.length !== new Set(requested).size) {
-    throw new Error(`actor kinds must be one or more of ${PRODUCER_ACTOR_KINDS.join(', ')}`);
+    throw new KeyRegistryError('INVALID_CAPABILITIES', `actor kinds must be one or more of ${PRODUCER_ACTOR_KINDS.join(', ')}`);
   }
   const commandTypes = grant.commandTypes === undefined || grant.commandTypes === null ? null : [...new Set(grant.commandTypes)];
   if (commandTypes !== null && (commandTypes.length === 0 || !commandTypes.every((t) => COMMAND_TYPE.test(t)))) {
-    throw new Error('command types must be one or more command names, like RecordAssistantReply');
+    throw new KeyRegistryError('INVALID_CAPABILITIES', 'command types must be one or more command names, like RecordAssistantReply');
   }
   return { actorKinds, commandTypes };
 }

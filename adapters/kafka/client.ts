@@ -2,6 +2,7 @@
 // known EOS bugs, so everything Kafka goes through adapters/kafka/ (adapters/kafka/README.md),
 // which keeps it swappable for another client.
 import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import { isTransientResponseError } from './log-filter.ts';
 
 // Advice for kafkajs users that does not apply here: we never use its default partitioner for
 // tenants without checking (adapters/kafka/partitioner.ts), and bounded producer retries are deliberate
@@ -16,6 +17,7 @@ export interface KafkaConnection {
 }
 
 export interface KafkaLogSink {
+  debug?(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
   error(obj: object, msg: string): void;
 }
@@ -34,7 +36,8 @@ export function createKafka(connection: KafkaConnection, log?: KafkaLogSink): Ka
       if (!log || IGNORED_WARNINGS.some((w) => entry.log.message.startsWith(w))) return;
       const { message, ...rest } = entry.log;
       const fields = { kafka: entry.namespace, ...rest };
-      if (entry.level === logLevel.ERROR) log.error(fields, message);
+      if (isTransientResponseError(entry.log)) log.debug?.(fields, message);
+      else if (entry.level === logLevel.ERROR) log.error(fields, message);
       else log.warn(fields, message);
     },
   });

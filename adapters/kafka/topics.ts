@@ -37,10 +37,19 @@ export function topicNames(prefix: string): TopicNames {
   };
 }
 
+/**
+ * The largest record batch every Palisade topic accepts, set explicitly on each (Kafka's broker
+ * default, so topics created before it was explicit match it). A dead letter is bounded far
+ * below it (consumers/command-processor/dead-letter.ts), so the largest command record the
+ * broker accepts can still be dead-lettered and cannot wedge its partition.
+ */
+export const TOPIC_MAX_MESSAGE_BYTES = 1_048_588;
+
 /** The Palisade topics under `prefix`; `partitions` is the co-partitioned count. */
 export function palisadeTopics(prefix: string, partitions: number, replicationFactor = 1): TopicSpec[] {
   const names = topicNames(prefix);
-  const deleteAfter = (ms: number): Record<string, string> => ({ 'cleanup.policy': 'delete', 'retention.ms': String(ms) });
+  const limit = { 'max.message.bytes': String(TOPIC_MAX_MESSAGE_BYTES) };
+  const deleteAfter = (ms: number): Record<string, string> => ({ 'cleanup.policy': 'delete', 'retention.ms': String(ms), ...limit });
   return [
     { name: names.commands, partitions, replicationFactor, configs: deleteAfter(7 * DAY_MS) },
     {
@@ -48,14 +57,14 @@ export function palisadeTopics(prefix: string, partitions: number, replicationFa
       name: names.events,
       partitions,
       replicationFactor,
-      configs: { 'cleanup.policy': 'delete', 'retention.ms': FOREVER, 'retention.bytes': FOREVER, 'min.insync.replicas': '1' },
+      configs: { 'cleanup.policy': 'delete', 'retention.ms': FOREVER, 'retention.bytes': FOREVER, 'min.insync.replicas': '1', ...limit },
     },
     { name: names.results, partitions, replicationFactor, configs: deleteAfter(7 * DAY_MS) },
     {
       name: names.anchors,
       partitions: 1,
       replicationFactor,
-      configs: { 'cleanup.policy': 'delete', 'retention.ms': FOREVER, 'retention.bytes': FOREVER },
+      configs: { 'cleanup.policy': 'delete', 'retention.ms': FOREVER, 'retention.bytes': FOREVER, ...limit },
     },
     { name: names.deadLetter, partitions, replicationFactor, configs: deleteAfter(30 * DAY_MS) },
   ];

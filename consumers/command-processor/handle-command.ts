@@ -20,6 +20,7 @@ import { commandKey, type BatchView, type RecordedOutcome } from './partition-st
 import type { ProducerKeyLookup } from './producer-keys.ts';
 import { hasPendingSecrets, sealPendingSecrets } from './seal-events.ts';
 import type { SecretSealing } from './secret-sealer.ts';
+import { boundedOriginal } from './dead-letter.ts';
 
 export interface CommandContext {
   readonly partition: number;
@@ -191,14 +192,15 @@ function toResult(command: SignedCommand, commandDigest: string, contentDigest: 
 }
 
 function deadLetter(record: InRecord, code: string, reason: string, at: Date, out: BatchOutputs): void {
+  const original = boundedOriginal(record.key, record.value);
   out.deadLetters.push({
     sourceTopic: record.topic,
     partition: record.partition,
     offset: record.offset,
     code,
-    reason,
-    originalKey: record.key,
-    originalValue: record.value,
+    reason: `${reason}${original.note}`,
+    originalKey: original.key,
+    originalValue: original.value,
     failedAt: at.toISOString(),
   });
 }

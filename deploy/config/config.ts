@@ -12,6 +12,7 @@ import {
   parseBrokers,
   parseDatabaseUrl,
   parseIntegerVariable,
+  parseLogFormat,
   parseLogLevel,
   parsePartitions,
   parsePort,
@@ -20,7 +21,7 @@ import {
 } from './env.ts';
 import type { Env } from './env.ts';
 import { ConfigError } from './errors.ts';
-import type { LogLevel } from '../../adapters/logger.ts';
+import type { LogFormat, LogLevel } from '../../adapters/logger.ts';
 
 export interface AppConfig {
   /** Git-ignored working directory of the local stack (`.palisade/`). */
@@ -32,6 +33,8 @@ export interface AppConfig {
   readonly partitions: number;
   readonly databaseUrl: string;
   readonly logLevel: LogLevel;
+  /** How log lines look: `pretty` on a terminal, `json` otherwise (PALISADE_LOG_FORMAT). */
+  readonly logFormat: LogFormat;
   /**
    * Kafka consumer-group session timeout (PALISADE_SESSION_TIMEOUT_MS, default 30 s): how long
    * a dead processor keeps its partitions. Within the broker's default group.min/max.session.timeout.ms.
@@ -51,9 +54,9 @@ function recordedStack(dataDir: string): StackState | undefined {
  * Load and validate the configuration. Throws ConfigError naming the bad variable.
  * Variables: KAFKA_BROKERS, DATABASE_URL, PALISADE_TOPIC_PREFIX, PALISADE_PARTITIONS,
  * PALISADE_DATA_DIR, PALISADE_LOG_LEVEL, PALISADE_SESSION_TIMEOUT_MS, PALISADE_KAFKA_PORT,
- * PALISADE_PG_PORT.
+ * PALISADE_PG_PORT, PALISADE_LOG_FORMAT.
  */
-export function loadConfig(env: Env = process.env): AppConfig {
+export function loadConfig(env: Env = process.env, stdoutIsTty: boolean = process.stdout.isTTY === true): AppConfig {
   const dataDir = resolveDataDir(env);
   const kafkaPort = parsePort(env, 'PALISADE_KAFKA_PORT', DEFAULT_KAFKA_PORT, true);
   const pgPort = parsePort(env, 'PALISADE_PG_PORT', DEFAULT_PG_PORT);
@@ -62,6 +65,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const topicPrefix = parseTopicPrefix(env);
   const partitions = parsePartitions(env);
   const logLevel = parseLogLevel(env, 'info');
+  const logFormat = parseLogFormat(env, stdoutIsTty);
   const sessionTimeoutMs = parseIntegerVariable(env, 'PALISADE_SESSION_TIMEOUT_MS', { min: 6_000, max: 1_800_000 }, 30_000);
 
   // Only consult stack.json for what the environment leaves open.
@@ -76,6 +80,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     partitions: partitions ?? stack?.partitions ?? DEFAULT_PARTITIONS,
     databaseUrl: databaseUrl ?? stack?.postgres?.url ?? embeddedDatabaseUrl(pgPort),
     logLevel,
+    logFormat,
     sessionTimeoutMs,
   };
   Object.freeze(config.kafka);

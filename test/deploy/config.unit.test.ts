@@ -35,7 +35,7 @@ function configError(env: Record<string, string>): ConfigError {
 
 describe('loadConfig', () => {
   it('when nothing is set and no stack is recorded, it uses the local defaults', () => {
-    const config = loadConfig({ PALISADE_DATA_DIR: emptyDir });
+    const config = loadConfig({ PALISADE_DATA_DIR: emptyDir }, false);
     expect(config).toEqual({
       dataDir: emptyDir,
       kafka: { brokers: ['127.0.0.1:9092'] },
@@ -43,8 +43,18 @@ describe('loadConfig', () => {
       partitions: 6,
       databaseUrl: 'postgres://postgres:palisade@127.0.0.1:54329/palisade',
       logLevel: 'info',
+      logFormat: 'json',
       sessionTimeoutMs: 30_000,
     });
+  });
+
+  it('logs JSON unless a person is at a terminal, and PALISADE_LOG_FORMAT decides when set', () => {
+    const format = (env: Record<string, string>, tty: boolean) => loadConfig({ PALISADE_DATA_DIR: emptyDir, ...env }, tty).logFormat;
+    expect(format({}, false)).toBe('json');
+    expect(format({}, true)).toBe('pretty');
+    expect(format({ PALISADE_LOG_FORMAT: 'json' }, true)).toBe('json');
+    expect(format({ PALISADE_LOG_FORMAT: 'Pretty' }, false)).toBe('pretty');
+    expect(() => format({ PALISADE_LOG_FORMAT: 'xml' }, false)).toThrow(/PALISADE_LOG_FORMAT/);
   });
 
   it('defaults the data dir to .palisade at the repository root', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { brokerProperties, randomClusterId } from '../../deploy/kafka/broker.ts';
-import { palisadeTopics, topicNames } from '../../adapters/kafka/topics.ts';
+import { TOPIC_MAX_MESSAGE_BYTES, palisadeTopics, topicNames } from '../../adapters/kafka/topics.ts';
+import { DEAD_LETTER_MAX_KEY_BYTES, DEAD_LETTER_MAX_VALUE_BYTES } from '../../consumers/command-processor/dead-letter.ts';
 
 function parse(properties: string): Record<string, string> {
   return Object.fromEntries(
@@ -61,9 +62,15 @@ describe('palisadeTopics', () => {
       'retention.ms': '-1',
       'retention.bytes': '-1',
       'min.insync.replicas': '1',
+      'max.message.bytes': '1048588',
     });
     expect(specs['palisade.commands']?.configs['retention.ms']).toBe('604800000');
     expect(specs['palisade.dead-letter']?.configs['retention.ms']).toBe('2592000000');
     expect(specs['palisade.anchors']?.configs['retention.ms']).toBe('-1');
+  });
+
+  it('sets one explicit record size limit on every topic, far above what a dead letter may carry', () => {
+    for (const spec of palisadeTopics('', 2)) expect(spec.configs['max.message.bytes'], spec.name).toBe(String(TOPIC_MAX_MESSAGE_BYTES));
+    expect(DEAD_LETTER_MAX_VALUE_BYTES + DEAD_LETTER_MAX_KEY_BYTES + 4096).toBeLessThan(TOPIC_MAX_MESSAGE_BYTES);
   });
 });

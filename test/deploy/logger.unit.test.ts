@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../adapters/logger.ts';
 
@@ -40,5 +41,17 @@ describe('createLogger', () => {
     log.info('dropped');
     log.warn('kept');
     expect(out.lines().map((l) => l['msg'])).toEqual(['kept']);
+  });
+
+  it('renders pretty lines for a terminal, still without a secret', () => {
+    const raw: string[] = [];
+    const destination = new Writable({ write: (chunk: Buffer, _encoding, done) => (raw.push(chunk.toString()), done()) });
+    const log = createLogger({ name: 'test', format: 'pretty', destination });
+    log.info({ service: 'projector', password: 'hunter2', request: { token: 't0k' }, tenantId: 'acme' }, 'partitions assigned');
+    const text = raw.join('');
+    expect(text).toMatch(/INFO.*\[projector\] partitions assigned/);
+    expect(text).toContain('acme');
+    expect(text).not.toMatch(/hunter2|t0k/);
+    expect(() => JSON.parse(text)).toThrow();
   });
 });

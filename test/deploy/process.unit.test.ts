@@ -17,9 +17,10 @@ describe('terminate', () => {
   });
 
   it('falls back to SIGKILL when the process ignores the signal', async () => {
-    const child = spawn(process.execPath, ['-e', "process.on('SIGTERM', () => {}); setTimeout(() => {}, 60000)"], { stdio: 'ignore' });
+    const child = spawn(process.execPath, ['-e', "process.on('SIGTERM', () => {}); process.stdout.write('ready\\n'); setTimeout(() => {}, 60000)"], { stdio: ['ignore', 'pipe', 'ignore'] });
     const pid = child.pid ?? 0;
-    await new Promise((resolve) => setTimeout(resolve, 300)); // let it install the handler
+    // Signal only once the handler is installed (a fixed pause is too short on a busy machine).
+    await new Promise((resolve) => child.stdout.once('data', resolve));
     expect(await terminate(pid, { timeoutMs: 300 })).toBe('killed');
   });
 });

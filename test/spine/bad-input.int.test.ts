@@ -1,7 +1,7 @@
 // Hostile and broken input on the real broker: every bad record gets its rejection code or goes
 // to the dead-letter topic with a reason, the processor keeps running, and nothing already
 // accepted is lost.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { IdempotentProducer } from '../../adapters/kafka/simple-producer.ts';
 import { endOffsets, readPartitionsToEnd } from '../../adapters/kafka/partition-reader.ts';
@@ -115,6 +115,19 @@ it.each([
   expect(await pending).toMatchObject({ outcome: 'rejected', code });
   expect(await waitForDeadLetter((d) => d.code === 'UNAUTHENTICATED' && d.originalValue?.equals(bytes) === true)).toMatchObject({ reason: code });
   expect((await verifyTenant(spine.kafka, spine.topics.events, tenant)).events).toBe(before);
+});
+
+it('dead-letters a record as large as the topic allows in bounded form, and the partition moves on', async () => {
+  // Copied whole into a dead letter, this record would not fit in the dead-letter topic: the
+  // transaction would fail for good and the same batch would be retried forever.
+  const huge = Buffer.alloc(1_048_000, 0x61);
+  huge.write(randomUUID());
+  await raw(huge);
+  const dl = await waitForDeadLetter((d) => d.originalValue !== null && d.originalValue.length === 65_536 && huge.subarray(0, 65_536).equals(d.originalValue));
+  expect(dl.code).toBe('COMMAND_TOO_LARGE');
+  expect(dl.reason).toContain(`truncated to its first 65536 of 1048000 bytes (sha256 ${createHash('sha256').update(huge).digest('hex')})`);
+  // The same tenant, so the same partition: answered, not wedged behind the huge record.
+  expect(await client.send(addMemberInput(tenant, 'alice', `after-huge-${randomUUID().slice(0, 8)}`))).toMatchObject({ outcome: 'accepted' });
 });
 
 it('refuses a commandId reused for other content with IDEMPOTENCY_CONFLICT', async () => {
