@@ -106,13 +106,6 @@ export function isIntakeBox(value: unknown): value is string {
   );
 }
 
-const LEGACY_SECRET = /^[0-9a-f]{32}:[0-9a-f]{32}:(?:[0-9a-f]{32})+$/;
-
-/** A value of the replaced system, `salt:iv:ciphertext` in lowercase hex (crypto/vault/legacy.ts). */
-export function isLegacySecret(value: unknown): value is string {
-  return typeof value === 'string' && LEGACY_SECRET.test(value);
-}
-
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 /** A SHA-256 digest as 64 lowercase hex digits. */

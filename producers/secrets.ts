@@ -11,6 +11,7 @@ import type {
   RotateProviderKeyData,
   RotateSourceCredentialData,
   SourceKind,
+  StoreProviderKeyData,
 } from '../domain/tenant/types.ts';
 import type { JsonObject } from '../domain/logical.ts';
 import type { Binding } from '../crypto/vault/binding.ts';
@@ -77,6 +78,22 @@ export function rotateSourceCredentialPayload(input: Omit<SourceInput, 'kind' | 
   } finally {
     config.fill(0);
   }
+}
+
+/**
+ * Importing a value of the replaced system (`salt:iv:ct` hex, as it is stored there): it is
+ * sealed to the intake key like a new secret, so the legacy ciphertext reaches no topic; the
+ * processor decrypts it with PALISADE_LEGACY_SECRET and seals the plaintext under the owner's key.
+ */
+export function importLegacyProviderKeyPayload(input: Omit<ProviderKeyInput, 'apiKey'> & { readonly legacyValue: string }, intakePublicKey: Uint8Array): StoreProviderKeyData {
+  const binding = providerKeyBinding(input.tenantId, input.userId, input.provider);
+  return { provider: input.provider, legacyApiKey: sealSecret(input.legacyValue, intakePublicKey, binding) };
+}
+
+/** ConnectSource for a source whose config is a legacy value (see importLegacyProviderKeyPayload). */
+export function importLegacySourcePayload(input: Omit<SourceInput, 'config'> & { readonly legacyValue: string }, intakePublicKey: Uint8Array): ConnectSourceData {
+  const binding = sourceCredentialBinding(input.tenantId, input.sourceId);
+  return { sourceId: input.sourceId, kind: input.kind, name: input.name, legacyCredential: sealSecret(input.legacyValue, intakePublicKey, binding) };
 }
 
 /** AuthorizeSourceQuery carries only the hash of the query: the text never enters Kafka. */

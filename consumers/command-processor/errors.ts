@@ -25,6 +25,10 @@ export const ProcessorCode = {
   DATA_KEY_DESTROYED: 'DATA_KEY_DESTROYED',
   /** Chat content (a message, reply or memory) over its limit, found once its intake box is opened. */
   MESSAGE_TOO_LONG: 'MESSAGE_TOO_LONG',
+  /** A legacy import (`legacyApiKey`, `legacyCredential`) reached a processor without PALISADE_LEGACY_SECRET. */
+  LEGACY_SECRET_MISSING: 'LEGACY_SECRET_MISSING',
+  /** A legacy import's box held no `salt:iv:ct` value, or it did not decrypt to text with the legacy secret. */
+  LEGACY_IMPORT_FAILED: 'LEGACY_IMPORT_FAILED',
   /** The commandId was already used for a command with other content (its record bytes differ). */
   IDEMPOTENCY_CONFLICT: 'IDEMPOTENCY_CONFLICT',
 } as const;

@@ -37,6 +37,11 @@ export interface ProcessorOptions {
    * `npm start` always pass one (they refuse to start without).
    */
   readonly masterKey?: Kek;
+  /**
+   * PALISADE_LEGACY_SECRET: legacy imports are decrypted with it at intake and sealed like any
+   * secret (without it they are refused LEGACY_SECRET_MISSING). Never logged.
+   */
+  readonly legacySecret?: string;
 }
 
 export const PROCESSOR_DEFAULTS = {

@@ -53,7 +53,7 @@ export class CommandProcessor {
     if (this.options.masterKey !== undefined) {
       const store = new KeyStore(this.pool, this.options.masterKey);
       const intake = await store.intakeKeyPair();
-      this.vault = { sealer: new SecretSealer(this.options.masterKey, store, intake), shredder: new CryptoShredder(store, this.log), intakeSecret: intake.secretKey };
+      this.vault = { sealer: new SecretSealer(this.options.masterKey, store, intake, this.options.legacySecret), shredder: new CryptoShredder(store, this.log), intakeSecret: intake.secretKey };
       this.log.info({ kekId: store.kekId }, 'vault ready: secrets are sealed under the master key');
     } else {
       this.log.warn({}, 'no master key: commands carrying secrets are refused (VAULT_NOT_CONFIGURED)');

@@ -1,13 +1,15 @@
 // Turns the PendingSecret a decision carries into the sealed value its event stores: open the
-// intake box under the binding the processor derived from the verified command, refuse it over
+// intake box under the binding the processor derived from the verified command, decrypt a legacy
+// import with the legacy secret (so no legacy ciphertext ever enters an event), refuse it over
 // its `maxBytes` (chat content), mask it when asked, seal it under the owner's DEK, zero every
 // plaintext copy. The only place the processor
 // ever holds a secret in the clear, and only in secure memory, for microseconds.
-import { zero } from '../../crypto/secure-memory.ts';
+import { zero, type SecureBuffer } from '../../crypto/secure-memory.ts';
 import type { PendingSecret, SealedSecret } from '../../domain/tenant/types.ts';
 import { fromBase64Url } from '../../crypto/vault/encoding.ts';
 import { VaultError } from '../../crypto/vault/errors.ts';
 import { openIntake, type IntakeKeyPair } from '../../crypto/vault/intake.ts';
+import { decryptLegacyBytes } from '../../crypto/vault/legacy.ts';
 import { withDek, type Kek, type WrappedDek } from '../../crypto/vault/key-wrap.ts';
 import { maskSecret } from '../../crypto/vault/mask.ts';
 import { seal } from '../../crypto/vault/sealed-value.ts';
@@ -35,11 +37,14 @@ export class SecretSealer implements SecretSealing {
   private readonly kek: Kek;
   private readonly deks: DekSource;
   private readonly intake: IntakeKeyPair;
+  private readonly legacySecret: string | undefined;
 
-  constructor(kek: Kek, deks: DekSource, intake: IntakeKeyPair) {
+  /** `legacySecret`: PALISADE_LEGACY_SECRET, to decrypt legacy imports (without it they are refused). */
+  constructor(kek: Kek, deks: DekSource, intake: IntakeKeyPair, legacySecret?: string) {
     this.kek = kek;
     this.deks = deks;
     this.intake = intake;
+    this.legacySecret = legacySecret;
   }
 
   async seal(pending: PendingSecret, options: { readonly mask: boolean }): Promise<SealedOutput> {
@@ -52,6 +57,7 @@ export class SecretSealer implements SecretSealing {
       if (error instanceof VaultError) throw new IntakeRefused(ProcessorCode.SECRET_INTAKE_FAILED, `the secret's intake box was refused (${error.code})`);
       throw error;
     }
+    if (pending.legacy === true) plaintext = this.decryptLegacy(plaintext);
     try {
       const bytes = plaintext.byteLength;
       if (pending.maxBytes !== undefined && bytes > pending.maxBytes) {
@@ -73,6 +79,19 @@ export class SecretSealer implements SecretSealing {
       return mask === undefined ? { secret, bytes } : { secret, bytes, mask };
     } finally {
       zero(plaintext);
+    }
+  }
+
+  /** The legacy value in `boxed` decrypted (`boxed` is zeroed either way). */
+  private decryptLegacy(boxed: SecureBuffer): SecureBuffer {
+    try {
+      if (this.legacySecret === undefined) throw new IntakeRefused(ProcessorCode.LEGACY_SECRET_MISSING, 'this processor has no legacy secret (PALISADE_LEGACY_SECRET): it cannot import legacy values');
+      return decryptLegacyBytes(boxed, this.legacySecret);
+    } catch (error) {
+      if (error instanceof VaultError) throw new IntakeRefused(ProcessorCode.LEGACY_IMPORT_FAILED, `the legacy value was refused (${error.code})`);
+      throw error;
+    } finally {
+      zero(boxed);
     }
   }
 }

@@ -10,7 +10,7 @@ import type { Provider, SealedSecret } from '../../domain/tenant/types.ts';
 import type { Binding } from '../../crypto/vault/binding.ts';
 import { VaultError } from '../../crypto/vault/errors.ts';
 import { withDek, type Kek, type WrappedDek } from '../../crypto/vault/key-wrap.ts';
-import { decryptLegacy } from '../../crypto/vault/legacy.ts';
+import { decryptLegacy, isPlausibleSecret } from '../../crypto/vault/legacy.ts';
 import { open } from '../../crypto/vault/sealed-value.ts';
 import { OpenerError } from './errors.ts';
 // Re-exported: callers (the chat worker) match on it where they use the opener.
@@ -109,18 +109,4 @@ export class SecretOpener {
     }
     return plaintext;
   }
-}
-
-/** UTF-8 text without control characters, checked on the bytes (no JS string of the secret). */
-function isPlausibleSecret(bytes: Uint8Array): boolean {
-  if (bytes.byteLength === 0) return false;
-  for (let i = 0; i < bytes.byteLength; ) {
-    const lead = bytes[i]!;
-    if (lead < 0x20 || lead === 0x7f) return false;
-    const extra = lead < 0x80 ? 0 : lead >= 0xc2 && lead <= 0xdf ? 1 : lead >= 0xe0 && lead <= 0xef ? 2 : lead >= 0xf0 && lead <= 0xf4 ? 3 : -1;
-    if (extra < 0 || i + extra >= bytes.byteLength) return false;
-    for (let k = 1; k <= extra; k++) if (((bytes[i + k] ?? 0) & 0xc0) !== 0x80) return false;
-    i += extra + 1;
-  }
-  return true;
 }

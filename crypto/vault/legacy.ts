@@ -84,3 +84,33 @@ export function decryptLegacy(
     for (const part of parts) zero(part);
   }
 }
+
+/**
+ * A legacy value that arrived inside an intake box (its bytes, the `salt:iv:ct` text), decrypted
+ * and checked to be text: the plaintext in secure memory (the caller zeroes it). CBC has no
+ * integrity, so a plaintext that is not UTF-8 text without control characters is refused as
+ * LEGACY_DECRYPT_FAILED (most likely the wrong legacy secret).
+ */
+export function decryptLegacyBytes(value: Uint8Array, legacySecret: string | Uint8Array): SecureBuffer {
+  const text = Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('latin1');
+  const plaintext = decryptLegacy(text, legacySecret);
+  if (!isPlausibleSecret(plaintext)) {
+    zero(plaintext);
+    throw new VaultError('LEGACY_DECRYPT_FAILED', 'the legacy value decrypted to something that is not a secret (wrong legacy secret?)');
+  }
+  return plaintext;
+}
+
+/** UTF-8 text without control characters, checked on the bytes (no JS string of the secret). */
+export function isPlausibleSecret(bytes: Uint8Array): boolean {
+  if (bytes.byteLength === 0) return false;
+  for (let i = 0; i < bytes.byteLength; ) {
+    const lead = bytes[i]!;
+    if (lead < 0x20 || lead === 0x7f) return false;
+    const extra = lead < 0x80 ? 0 : lead >= 0xc2 && lead <= 0xdf ? 1 : lead >= 0xe0 && lead <= 0xef ? 2 : lead >= 0xf0 && lead <= 0xf4 ? 3 : -1;
+    if (extra < 0 || i + extra >= bytes.byteLength) return false;
+    for (let k = 1; k <= extra; k++) if (((bytes[i + k] ?? 0) & 0xc0) !== 0x80) return false;
+    i += extra + 1;
+  }
+  return true;
+}

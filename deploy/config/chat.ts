@@ -6,7 +6,7 @@
 // The environment is read here only: the worker and the provider call get explicit values, so no
 // ANTHROPIC_* variable of the process can change where a user's key goes.
 import { join } from 'node:path';
-import { envValue, parseIntegerVariable, type Env } from './env.ts';
+import { envValue, legacySecretOption, parseIntegerVariable, type Env } from './env.ts';
 import type { AppConfig } from './config.ts';
 import { ConfigError } from './errors.ts';
 import { onLocalStackServer, recordedLocalStack } from './local-stack.ts';
@@ -60,7 +60,6 @@ export function loadChatConfig({ dataDir, databaseUrl }: Pick<AppConfig, 'dataDi
   const maxTokens = parseIntegerVariable(env, 'PALISADE_CHAT_MAX_TOKENS', { min: 1, max: 64_000 }, 1024);
   const timeoutMs = parseIntegerVariable(env, 'PALISADE_CHAT_TIMEOUT_MS', { min: 1_000, max: 600_000 }, 60_000);
   const memoryLimit = parseIntegerVariable(env, 'PALISADE_CHAT_MEMORY_LIMIT', { min: 0, max: 20 }, 5);
-  const legacySecret = envValue(env, 'PALISADE_LEGACY_SECRET');
   const keyFile = envValue(env, CHAT_WORKER_KEY_FILE_ENV);
   let producerKey: ChatConfig['producerKey'];
   if (keyFile !== undefined) {
@@ -74,5 +73,5 @@ export function loadChatConfig({ dataDir, databaseUrl }: Pick<AppConfig, 'dataDi
       );
     producerKey = { kind: 'dev-file', file: join(dataDir, 'keys', 'chat-worker.json') };
   }
-  return Object.freeze({ baseURL, model, maxTokens, timeoutMs, memoryLimit, ...(legacySecret === undefined ? {} : { legacySecret }), producerKey });
+  return Object.freeze({ baseURL, model, maxTokens, timeoutMs, memoryLimit, ...legacySecretOption(env), producerKey });
 }

@@ -26,6 +26,12 @@ export function envValue(env: Env, name: string): string | undefined {
   return value === undefined || value.length === 0 ? undefined : value;
 }
 
+/** PALISADE_LEGACY_SECRET: the replaced system's secret, for the processor (imports) and the chat worker (re-seals). */
+export function legacySecretOption(env: Env): { readonly legacySecret?: string } {
+  const legacySecret = envValue(env, 'PALISADE_LEGACY_SECRET');
+  return legacySecret === undefined ? {} : { legacySecret };
+}
+
 /** This process's environment with `overrides`, for a child process (its tools read the rest). */
 export function childEnvironment(overrides: Env): NodeJS.ProcessEnv {
   return { ...process.env, ...overrides };

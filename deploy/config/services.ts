@@ -5,7 +5,7 @@ import { topicNames } from '../../adapters/kafka/topics.ts';
 import { PROCESSOR_DEFAULTS, type ProcessorOptions } from '../../consumers/command-processor/options.ts';
 import { PROJECTOR_DEFAULTS, type ProjectorOptions } from '../../projections/options.ts';
 import type { AppConfig } from './config.ts';
-import type { Env } from './env.ts';
+import { legacySecretOption, type Env } from './env.ts';
 import { loadMasterKey } from './master-key.ts';
 
 /** The command processor's options, with the master key in secure memory (destroyKek() it when done). */
@@ -20,6 +20,8 @@ export function processorOptions(config: AppConfig, env: Env = process.env): Pro
     topics: { commands: topics.commands, events: topics.events, results: topics.results, deadLetter: topics.deadLetter },
     // Refuses to start (MasterKeyError, a ConfigError) when the key is missing or malformed.
     masterKey: loadMasterKey(config, env),
+    // Legacy imports are decrypted at intake and sealed, so their ciphertext enters no event.
+    ...legacySecretOption(env),
   };
 }
 

@@ -39,7 +39,9 @@ export interface CommandRejectedData {
 // the binding below. `decide` emits a PendingSecret where the event will hold a sealed value;
 // the processor opens the box, seals the secret under the owner's DEK and writes the SealedSecret
 // (and the provider key's mask) before the event is hashed. A legacy value (`salt:iv:ct` hex,
-// already encrypted under the old system's secret) is carried as-is and re-sealed on first use.
+// encrypted under the old system's secret) is imported inside an intake box too; the processor
+// decrypts it and seals the plaintext, so it enters no event. Events written before that carry it
+// as-is (`legacySecret`, `legacyCredential`) and it is re-sealed on first use.
 
 export const SOURCE_KINDS = ['postgres', 'mysql', 'snowflake', 'slack', 'github', 'gitlab', 'google-drive', 'salesforce'] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
@@ -63,6 +65,11 @@ export interface PendingSecret {
   readonly owner: SecretOwner;
   /** The most plaintext bytes the box may hold (chat content); the processor refuses more (MESSAGE_TOO_LONG). */
   readonly maxBytes?: number;
+  /**
+   * The box holds a legacy `salt:iv:ct` value (an import): the processor decrypts it with the
+   * legacy secret and seals the plaintext like any other, so no legacy ciphertext enters an event.
+   */
+  readonly legacy?: true;
 }
 
 export type SecretSlot = SealedSecret | PendingSecret;
@@ -74,7 +81,7 @@ export interface ConnectSourceData {
   readonly name: string;
   /** Intake box of the source's config (JSON: host, user, password, token, ...). */
   readonly credential?: string;
-  /** A legacy `salt:iv:ct` value instead (import); exactly one of the two. */
+  /** Intake box of a legacy `salt:iv:ct` value instead (import); exactly one of the two. */
   readonly legacyCredential?: string;
 }
 export interface RotateSourceCredentialData { readonly sourceId: string; readonly credential: string }
@@ -86,6 +93,7 @@ export interface AuthorizeSourceQueryData {
   readonly maxRows: number;
   readonly maxBytes: number;
 }
+/** `legacyApiKey`: the intake box of a legacy `salt:iv:ct` value (an import) instead of `apiKey`. */
 export interface StoreProviderKeyData { readonly provider: Provider; readonly apiKey?: string; readonly legacyApiKey?: string }
 export interface RotateProviderKeyData { readonly provider: Provider; readonly apiKey: string }
 export interface DeleteProviderKeyData { readonly provider: Provider }
@@ -112,6 +120,7 @@ export interface SourceConnectedData {
   readonly name: string;
   readonly credentialVersion: number;
   readonly credential?: SecretSlot;
+  /** Only in events written before legacy imports were sealed at intake (never emitted now). */
   readonly legacyCredential?: string;
 }
 export interface SourceCredentialRotatedData { readonly sourceId: string; readonly ownerId: string; readonly credentialVersion: number; readonly credential: SecretSlot }
@@ -126,6 +135,7 @@ export interface ProviderKeyStoredData {
   readonly provider: Provider;
   readonly mask: string;
   readonly secret?: SecretSlot;
+  /** Only in events written before legacy imports were sealed at intake (never emitted now). */
   readonly legacySecret?: string;
 }
 export interface ProviderKeyRotatedData { readonly userId: string; readonly provider: Provider; readonly mask: string; readonly version: number; readonly secret: SecretSlot }

@@ -39,7 +39,9 @@ import {
   rotateProviderKey,
   rotateSourceCredential,
   rotateTenantKey,
+  providerKeyStored,
   service,
+  sourceConnected,
   SOURCE_A,
   SOURCE_B,
   startConversation,
@@ -51,21 +53,25 @@ import {
 const alice = user('alice');
 const bob = user('bob');
 
-/** A history that makes the deciders emit every event type (CommandRejected is built by commandRejected). */
-const SCRIPT: readonly TenantCommand[] = [
+/**
+ * A history that makes the deciders emit every event type (CommandRejected is built by
+ * commandRejected). The legacy imports are events as written before imports were sealed at
+ * intake (decide no longer emits them, but the log still holds them and re-seals act on them).
+ */
+const SCRIPT: readonly (TenantCommand | TenantEvent)[] = [
   createTenant(alice),
   addMember(alice, 'bob', 'member'),
   addMember(alice, 'carol', 'member'),
   changeRole(alice, 'carol', 'admin'),
   removeMember(alice, { userId: 'carol', reason: 'left the team' }),
   connectSource(bob, SOURCE_A),
-  connectSource(bob, SOURCE_B, { legacyCredential: LEGACY }),
+  sourceConnected('bob', SOURCE_B, true),
   rotateSourceCredential(bob, SOURCE_A),
   authorizeSourceQuery(bob, SOURCE_A),
   resealSourceCredential(service(), 'bob', SOURCE_B, 1),
   disconnectSource(alice, SOURCE_A, 'offboarding'),
   storeProviderKey(bob, 'anthropic'),
-  storeProviderKey(bob, 'openai', LEGACY),
+  providerKeyStored('bob', 'openai', true),
   resealProviderKey(service(), 'bob', 'openai', 1),
   rotateProviderKey(bob, 'anthropic'),
   deleteProviderKey(bob, 'anthropic'),
@@ -86,7 +92,13 @@ const SCRIPT: readonly TenantCommand[] = [
 function decidedEvents(): { events: TenantEvent[]; state: TenantState } {
   let state = tenantDecider.initialState();
   const events: TenantEvent[] = [];
-  for (const command of SCRIPT) {
+  for (const step of SCRIPT) {
+    if (!('metadata' in step)) {
+      events.push(step);
+      state = tenantDecider.evolve(state, step);
+      continue;
+    }
+    const command = step;
     const decision = tenantDecider.decide(command, state);
     if (!decision.ok) throw new Error(`${command.type}: ${decision.rejection.code}`);
     for (const event of decision.events) {

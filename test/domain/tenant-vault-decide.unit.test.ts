@@ -111,9 +111,12 @@ describe('ConnectSource', () => {
   it('binds the credential to the tenant and the source: subject is the source id, field "config"', () => {
     expect(sourceBinding(SOURCE_A)).toStrictEqual({ tenantId: TENANT_ID, subject: SOURCE_A, purpose: 'source-credential', field: 'config' });
   });
-  it('carries a legacy credential as-is, without a credential key', () => {
-    given(TEAM).when(connectSource(bob, SOURCE_A, { legacyCredential: LEGACY })).then([
-      { type: 'SourceConnected', data: { sourceId: SOURCE_A, ownerId: 'bob', kind: 'postgres', name: 'Warehouse', credentialVersion: 1, legacyCredential: LEGACY } },
+  it('seals a legacy import like a credential: a pending legacy box, never the legacy value in the event', () => {
+    given(TEAM).when(connectSource(bob, SOURCE_A, { legacyCredential: BOX })).then([
+      {
+        type: 'SourceConnected',
+        data: { sourceId: SOURCE_A, ownerId: 'bob', kind: 'postgres', name: 'Warehouse', credentialVersion: 1, credential: { ...pending(BOX, sourceBinding(SOURCE_A), 'bob'), legacy: true } },
+      },
     ]);
   });
   it('lets an owner and an admin connect their own sources', () => {
@@ -253,9 +256,9 @@ describe('StoreProviderKey', () => {
   it('binds the key to the tenant, the user and the provider', () => {
     expect(keyBinding('bob')).toStrictEqual({ tenantId: TENANT_ID, subject: 'bob', purpose: 'provider-key', field: 'anthropic' });
   });
-  it('carries a legacy key as-is with the mask "…" (U+2026)', () => {
-    given(TEAM).when(storeProviderKey(bob, 'openai', LEGACY)).then([
-      { type: 'ProviderKeyStored', data: { userId: 'bob', provider: 'openai', mask: '\u2026', legacySecret: LEGACY } },
+  it('seals a legacy import like a key: a pending legacy box, the mask left to the processor', () => {
+    given(TEAM).when(storeProviderKey(bob, 'openai', BOX)).then([
+      { type: 'ProviderKeyStored', data: { userId: 'bob', provider: 'openai', mask: '', secret: { ...pending(BOX, keyBinding('bob', 'openai'), 'bob'), legacy: true } } },
     ]);
   });
   it('refuses a viewer (FORBIDDEN)', () => {

@@ -1,6 +1,7 @@
 // The processor's sealing step: an intake box in, a sealed value (and mask) out, bound to exactly
 // the binding the processor derived; every wrong box is a refusal of the command, while a key
 // store failure is not (the batch is retried).
+import { createCipheriv, randomBytes, scryptSync } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import { sealPendingSecrets } from '../../consumers/command-processor/seal-events.ts';
 import { SecretSealer, type DekSource } from '../../consumers/command-processor/secret-sealer.ts';
@@ -168,5 +169,55 @@ describe('sealing chat content (maxBytes, bytes)', () => {
     expect(opened).toHaveLength(1);
     expect(opened[0]!.byteLength).toBe(107);
     expect(opened[0]!.every((byte) => byte === 0)).toBe(true);
+  });
+});
+
+/** A value as the replaced system stored it: hex salt:iv:ct, AES-256-CBC under scrypt(secret, salt). */
+function legacyValue(plaintext: string, secret: string): string {
+  const salt = randomBytes(16);
+  const iv = randomBytes(16);
+  const cipher = createCipheriv('aes-256-cbc', scryptSync(secret, salt, 32, { N: 16384, r: 8, p: 1 }), iv);
+  return `${salt.toString('hex')}:${iv.toString('hex')}:${Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]).toString('hex')}`;
+}
+
+describe('sealing a legacy import (issue 12: no legacy ciphertext enters an event)', () => {
+  const LEGACY_SECRET = 'the-old-systems-secret';
+  const legacyFixture = (secret?: string) => {
+    const f = fixture();
+    const sealer = new SecretSealer(f.kek, { dekFor: async (owner, kv) => { f.asked.push([owner.userId, kv]); return wrapDek(generateDek(), { kid: `dek-${owner.userId}`, kv, owner: { kind: 'user', tenantId: owner.tenantId, userId: owner.userId } }, f.kek); } }, f.intake, secret);
+    const pendingLegacy = (value: string): PendingSecret => ({ ...f.pending(BINDING, toBase64Url(sealToIntake(Buffer.from(value), f.intake.publicKey, BINDING))), legacy: true });
+    return { ...f, sealer, pendingLegacy };
+  };
+
+  it('decrypts it with the legacy secret and seals the plaintext like any secret: mask filled, the legacy value and its box zeroed', async () => {
+    const f = legacyFixture(LEGACY_SECRET);
+    const value = legacyValue(API_KEY, LEGACY_SECRET);
+    opened.length = 0;
+    const [sealed] = await sealPendingSecrets([event(f.pendingLegacy(value))], f.sealer);
+    const data = sealed!.data as unknown as { mask: string; secret: { v: number; kid: string; kv: number; n: string; ct: string } };
+    expect(data.secret).toMatchObject({ v: 2, kid: 'dek-u-1', kv: 3 });
+    expect(data.mask).toBe('sk-ant-…9f3a');
+    expect(JSON.stringify(sealed)).not.toContain(value.split(':')[2]);
+    expect(opened).toHaveLength(1);
+    expect(opened[0]!.every((byte) => byte === 0)).toBe(true);
+  });
+
+  it('refuses it without a legacy secret (LEGACY_SECRET_MISSING) before any data key is made', async () => {
+    const f = legacyFixture();
+    const error = await sealPendingSecrets([event(f.pendingLegacy(legacyValue(API_KEY, LEGACY_SECRET)))], f.sealer).catch((e: unknown) => e);
+    expect((error as IntakeRefused).code).toBe('LEGACY_SECRET_MISSING');
+    expect(f.asked).toEqual([]);
+  });
+
+  it('refuses a value made with another secret, and a box that holds no legacy value (LEGACY_IMPORT_FAILED), never naming it', async () => {
+    const f = legacyFixture(LEGACY_SECRET);
+    const wrong = legacyValue(API_KEY, 'another-secret');
+    for (const value of [wrong, API_KEY]) {
+      const error = await sealPendingSecrets([event(f.pendingLegacy(value))], f.sealer).catch((e: unknown) => e);
+      expect((error as IntakeRefused).code).toBe('LEGACY_IMPORT_FAILED');
+      expect((error as Error).message).not.toContain(wrong.split(':')[2]);
+      expect((error as Error).message).not.toContain('canary');
+    }
+    expect(f.asked).toEqual([]);
   });
 });

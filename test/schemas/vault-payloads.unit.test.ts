@@ -87,13 +87,13 @@ describe('vault schemas', () => {
 // Each valid payload, exactly as parseTenantCommand accepts it.
 const COMMAND_PAYLOADS: readonly (readonly [string, JsonObject])[] = [
   ['ConnectSource', { sourceId: SOURCE_A, kind: 'salesforce', name: 'CRM', credential: BOX }],
-  ['ConnectSource', { sourceId: SOURCE_A, kind: 'mysql', name: 'Legacy DB', legacyCredential: LEGACY }],
+  ['ConnectSource', { sourceId: SOURCE_A, kind: 'mysql', name: 'Legacy DB', legacyCredential: BOX }],
   ['RotateSourceCredential', { sourceId: SOURCE_A, credential: BOX }],
   ['DisconnectSource', { sourceId: SOURCE_A }],
   ['DisconnectSource', { sourceId: SOURCE_A, reason: 'moved to another warehouse' }],
   ['AuthorizeSourceQuery', { sourceId: SOURCE_A, queryHash: QUERY_HASH, maxRows: 1_000_000, maxBytes: 104_857_600 }],
   ['StoreProviderKey', { provider: 'anthropic', apiKey: BOX }],
-  ['StoreProviderKey', { provider: 'cohere', legacyApiKey: LEGACY }],
+  ['StoreProviderKey', { provider: 'cohere', legacyApiKey: BOX }],
   ['RotateProviderKey', { provider: 'google', apiKey: BOX }],
   ['DeleteProviderKey', { provider: 'openai' }],
   ['RotateTenantKey', {}],
@@ -137,13 +137,13 @@ const HISTORY: readonly TenantEvent[] = [
 const bob = user('bob');
 const DECIDED: readonly TenantCommand[] = [
   connectSource(bob, '2b000000-0000-4000-8000-000000000001'),
-  connectSource(bob, '2b000000-0000-4000-8000-000000000002', { legacyCredential: LEGACY }),
+  connectSource(bob, '2b000000-0000-4000-8000-000000000002', { legacyCredential: BOX }),
   rotateSourceCredential(bob, SOURCE_A),
   disconnectSource(bob, SOURCE_A),
   disconnectSource(user('alice'), SOURCE_A, 'offboarding'),
   authorizeSourceQuery(bob, SOURCE_A),
   storeProviderKey(bob, 'mistral'),
-  storeProviderKey(bob, 'google', LEGACY),
+  storeProviderKey(bob, 'google', BOX),
   rotateProviderKey(bob),
   deleteProviderKey(bob),
   rotateTenantKey(user('alice')),

@@ -1,6 +1,6 @@
 // The canary scan (issue 5): unique random strings as secrets — API keys sk-ant-api03-…,
 // passwords and tokens inside source configs — sent through every path (store, rotate, delete,
-// connect, rotate a credential, legacy import and re-seal through the opener, an ownership
+// connect, rotate a credential, legacy import sealed at intake, an ownership
 // refusal, and refused commands whose intake box is for the wrong binding), then searched for,
 // in plain text, hex and base64, everywhere the system keeps or emits anything: every record of
 // every topic of the spine and the broker's files of those topics, a dump of the spine's
@@ -16,12 +16,13 @@ import { providerKeyBinding, sourceCredentialBinding } from '../../domain/tenant
 import { readStackState } from '../../deploy/state.ts';
 import { embeddedPaths } from '../../deploy/postgres/embedded.ts';
 import {
-  connectSourcePayload, rotateProviderKeyPayload, rotateSourceCredentialPayload, sealSecret, storeProviderKeyPayload,
+  connectSourcePayload, importLegacyProviderKeyPayload, importLegacySourcePayload, rotateProviderKeyPayload, rotateSourceCredentialPayload, sealSecret,
+  storeProviderKeyPayload,
 } from '../../producers/secrets.ts';
 import { testConfig } from '../support/stack.ts';
 import { userActor } from '../support/spine.ts';
 import { Canaries, dumpEveryTable, filesUnder, matchingPgDump, pgDump, topicBytes, topicFiles, type Hit } from './support/canary.ts';
-import { LEGACY_SECRET, VaultFlow, antMask, keyRef, legacyValue, newTenant, sourceRef, textOf, uid } from './support/flow.ts';
+import { VaultFlow, antMask, keyRef, legacyValue, newTenant, sourceRef, textOf, uid } from './support/flow.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const c = new Canaries();
@@ -69,9 +70,9 @@ beforeAll(async () => {
   await f.accept({ tenantId: T, type: 'ConnectSource', actor: userActor(alice), payload: connectSourcePayload({ tenantId: T, sourceId: S1, kind: 'postgres', name: 'warehouse', config }, intake) });
   await f.accept({ tenantId: T, type: 'RotateSourceCredential', actor: userActor(alice), payload: rotateSourceCredentialPayload({ tenantId: T, sourceId: S1, config: { ...config, password: pw.rotated } }, intake) });
   await f.accept({ tenantId: T, type: 'AuthorizeSourceQuery', actor: userActor(alice), payload: { sourceId: S1, queryHash: 'b'.repeat(64), maxRows: 5, maxBytes: 500 } });
-  // Legacy import, opened (and so re-sealed through the processor) below.
-  await f.accept({ tenantId: T, type: 'StoreProviderKey', actor: userActor(carol), payload: { provider: 'anthropic', legacyApiKey: legacyValue(key.legacy) } });
-  await f.accept({ tenantId: T, type: 'ConnectSource', actor: userActor(carol), payload: { sourceId: S2, kind: 'mysql', name: 'old', legacyCredential: legacyValue(JSON.stringify({ password: pw.legacy })) } });
+  // Legacy import, sealed at intake (the processor decrypts it and seals the plaintext).
+  await f.accept({ tenantId: T, type: 'StoreProviderKey', actor: userActor(carol), payload: importLegacyProviderKeyPayload({ tenantId: T, userId: carol, provider: 'anthropic', legacyValue: legacyValue(key.legacy) }, intake) });
+  await f.accept({ tenantId: T, type: 'ConnectSource', actor: userActor(carol), payload: importLegacySourcePayload({ tenantId: T, sourceId: S2, kind: 'mysql', name: 'old', legacyValue: legacyValue(JSON.stringify({ password: pw.legacy })) }, intake) });
   // Refused: intake boxes sealed for another binding, and a non-owner's rotation.
   await f.reject({ tenantId: T, type: 'StoreProviderKey', actor: userActor(bob), payload: { provider: 'anthropic', apiKey: sealSecret(key.wrongBinding, intake, providerKeyBinding(T, alice, 'anthropic')) } }, 'SECRET_INTAKE_FAILED');
   await f.reject({
@@ -81,21 +82,16 @@ beforeAll(async () => {
   await f.reject({ tenantId: T, type: 'RotateSourceCredential', actor: userActor(bob), payload: rotateSourceCredentialPayload({ tenantId: T, sourceId: S1, config: { password: pw.notOwner } }, intake) }, 'NOT_SOURCE_OWNER');
   await f.waitForProjection();
 
-  // Every path of the opener: sealed values, legacy values (re-sealed), refusals.
-  expect((await f.openFails(f.opener({ legacySecret: 'not-the-old-secret' }), keyRef(T, carol, 'anthropic'))).code).toBe('SECRET_UNREADABLE');
-  expect((await f.openFails(f.opener(), sourceRef(T, carol, S2))).code).toBe('LEGACY_SECRET_MISSING');
-  const opener = f.opener({ legacySecret: LEGACY_SECRET });
+  // Every path of the opener: sealed values (legacy imports included: v2 already), refusals.
+  const opener = f.opener();
   expect(await f.open(opener, keyRef(T, alice, 'anthropic'))).toBe(key.rotated);
   expect(JSON.parse(await f.open(opener, sourceRef(T, alice, S1)))).toMatchObject({ password: pw.rotated, token: pw.token });
   expect(await f.open(opener, keyRef(T, carol, 'anthropic'))).toBe(key.legacy);
   expect(JSON.parse(await f.open(opener, sourceRef(T, carol, S2)))).toEqual({ password: pw.legacy });
   expect((await f.openFails(opener, keyRef(T, bob, 'openai'))).code).toBe('SECRET_NOT_FOUND');
-  await f.waitForProjection();
-  expect(await f.open(opener, keyRef(T, carol, 'anthropic'))).toBe(key.legacy); // now v2
-  const resealed = (await f.events(T)).map((e) => e.event).filter((e) => e.type === 'LegacySecretResealed');
-  expect(resealed.map((e) => e.payload['target']).sort()).toEqual(['provider-key', 'source-credential']);
-  expect(resealed.find((e) => e.payload['target'] === 'provider-key')!.payload['mask']).toBe(antMask(key.legacy));
-  known.ct = ((await f.events(T)).at(-1)!.event.payload['secret'] as { ct: string }).ct;
+  const imported = (await f.events(T)).map((e) => e.event).find((e) => e.type === 'ProviderKeyStored' && e.payload['userId'] === carol);
+  expect(imported?.payload['mask']).toBe(antMask(key.legacy));
+  known.ct = (imported!.payload['secret'] as { ct: string }).ct;
   await f.rm.admin.query('analyze');
 });
 afterAll(async () => {
@@ -126,9 +122,9 @@ describe('the canaries are nowhere', () => {
       expectNoHits(c.scan(`topic ${name}`, bytes));
     }
     // Positive controls: the scan reads what is there.
-    // Commands: 4 set the tenant up, 12 carry or touch secrets (3 refused), 2 re-seals by the opener. Events: one per
+    // Commands: 4 set the tenant up, 12 carry or touch secrets (3 refused). Events: one per
     // accepted command, and the non-owner's refusal recorded.
-    expect([read['commands']!.records, read['events']!.records, read['results']!.records]).toEqual([18, 16, 18]);
+    expect([read['commands']!.records, read['events']!.records, read['results']!.records]).toEqual([16, 14, 16]);
     expect(read['commands']!.bytes.includes(known.box!)).toBe(true);
     expect(read['events']!.bytes.includes(known.ct!)).toBe(true);
     expect(read['events']!.bytes.includes(antMask(key.rotated))).toBe(true);
@@ -203,6 +199,6 @@ describe('the canaries are nowhere', () => {
     const errors = textOf(f.errors);
     coverage['errors'] = `${f.errors.length} opener errors`;
     expectNoHits(c.scan('errors', errors));
-    expect(f.errors.map((e) => (e as { code?: string }).code)).toEqual(['SECRET_UNREADABLE', 'LEGACY_SECRET_MISSING', 'SECRET_NOT_FOUND']);
+    expect(f.errors.map((e) => (e as { code?: string }).code)).toEqual(['SECRET_NOT_FOUND']);
   });
 });

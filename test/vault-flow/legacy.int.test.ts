@@ -1,29 +1,49 @@
-// Legacy secrets end to end (issue 5): values made exactly as the old system made them
+// Legacy secrets end to end (issues 5 and 12): values made exactly as the old system made them
 // (node:crypto AES-256-CBC, scrypt N=16384 r=8 p=1, random 16-byte salt and IV, hex
-// salt:iv:ct), imported with StoreProviderKey { legacyApiKey } and ConnectSource
-// { legacyCredential }; the SecretOpener (legacy secret set) returns the plaintext and re-seals
-// the value through the real processor: exactly one LegacySecretResealed per value, also when
-// openers race on it from separate clients; afterwards the secrets read model holds it as v2.
+// salt:iv:ct). Imported today (StoreProviderKey { legacyApiKey }, ConnectSource
+// { legacyCredential }, each an intake box), the processor decrypts them and seals them like any
+// secret: the event holds a sealed value, never the legacy ciphertext. Events an older release
+// wrote still carry values as-is; for those the SecretOpener (legacy secret set) returns the
+// plaintext and re-seals the value through the real processor: exactly one LegacySecretResealed
+// per value, also when openers race on it from separate clients.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resealCommandId } from '../../consumers/vault/secret-opener.ts';
 import { providerKeyBinding, sourceCredentialBinding } from '../../domain/tenant/secrets.ts';
 import { readSecret } from '../../consumers/vault/secrets-reader.ts';
 import type { CommandResult, LogicalEvent } from '../../domain/logical.ts';
+import { importLegacyProviderKeyPayload, importLegacySourcePayload } from '../../producers/secrets.ts';
+import { TenantStream, user } from '../projections/support/tenant-world.ts';
 import { userActor } from '../support/spine.ts';
 import { LEGACY_SECRET, RESEALER, VaultFlow, antMask, anthropicKey, keyOf, keyRef, legacyValue, newTenant, sourceRef, uid } from './support/flow.ts';
 import { expectSealed, openWith } from './support/sealed.ts';
 
 let f: VaultFlow;
+/** A tenant whose history an older release wrote: its legacy values are in its events as-is. */
 const T = newTenant();
+/** A tenant that imports legacy values today. */
+const NEW = newTenant();
 const owner = uid('owner');
 const alice = uid('alice');
 const bob = uid('bob');
 const S1 = randomUUID();
+const S2 = randomUUID();
 const aliceKey = anthropicKey();
 const bobKey = `sk-proj-${randomUUID().replaceAll('-', '')}`;
 const config = JSON.stringify({ host: 'legacy.db.internal', user: 'etl', password: `pw-${randomUUID()}` });
 const legacy = { aliceKey: legacyValue(aliceKey), bobKey: legacyValue(bobKey), config: legacyValue(config) };
+
+/** T's history as the release before issue 12 appended it. */
+function oldHistory(): TenantStream {
+  const stream = new TenantStream(T);
+  stream.add('TenantCreated', { name: 'Old Corp', owner: { userId: owner, email: `${owner}@old.example` } }, user(owner));
+  stream.add('MemberAdded', { userId: alice, email: `${alice}@old.example`, role: 'member' }, user(owner));
+  stream.add('MemberAdded', { userId: bob, email: `${bob}@old.example`, role: 'member' }, user(owner));
+  stream.add('ProviderKeyStored', { userId: alice, provider: 'anthropic', mask: '…', legacySecret: legacy.aliceKey }, user(alice));
+  stream.add('SourceConnected', { sourceId: S1, ownerId: alice, kind: 'postgres', name: 'old-warehouse', credentialVersion: 1, legacyCredential: legacy.config }, user(alice));
+  stream.add('ProviderKeyStored', { userId: bob, provider: 'openai', mask: '…', legacySecret: legacy.bobKey }, user(bob));
+  return stream;
+}
 
 /** Resolves every caller once `n` have arrived: both openers read the legacy value before either re-seals it. */
 function barrier(n: number): () => Promise<void> {
@@ -40,20 +60,52 @@ function barrier(n: number): () => Promise<void> {
 const reseals = async (tenantId: string): Promise<LogicalEvent[]> => (await f.events(tenantId)).map((e) => e.event).filter((e) => e.type === 'LegacySecretResealed');
 
 beforeAll(async () => {
-  f = await VaultFlow.create();
-  await f.tenant(T, owner, [[alice, 'member'], [bob, 'member']]);
+  f = await VaultFlow.create({ history: oldHistory().events });
+  await f.tenant(NEW, owner, [[alice, 'member'], [bob, 'member']]);
 });
 afterAll(async () => f?.close());
 
-describe('importing legacy values', () => {
-  it('carries them as-is: ProviderKeyStored { mask: "…", legacySecret }, SourceConnected { legacyCredential }', async () => {
-    const stored = await f.eventOf(await f.accept({ tenantId: T, type: 'StoreProviderKey', actor: userActor(alice), payload: { provider: 'anthropic', legacyApiKey: legacy.aliceKey } }), 'ProviderKeyStored');
-    expect(stored.payload).toEqual({ userId: alice, provider: 'anthropic', mask: '…', legacySecret: legacy.aliceKey });
+describe('importing legacy values today', () => {
+  it('seals them at intake: ProviderKeyStored { mask, secret }, SourceConnected { credential }; no legacy value in any event or command', async () => {
+    const intake = f.intakePublicKey;
+    const key = anthropicKey();
+    const value = legacyValue(key);
+    const cfg = JSON.stringify({ password: `pw-${randomUUID()}` });
+    const cfgValue = legacyValue(cfg);
+    const stored = await f.eventOf(await f.accept({
+      tenantId: NEW, type: 'StoreProviderKey', actor: userActor(alice), payload: importLegacyProviderKeyPayload({ tenantId: NEW, userId: alice, provider: 'anthropic', legacyValue: value }, intake),
+    }), 'ProviderKeyStored');
+    const { secret, ...rest } = stored.payload;
+    expect(rest).toEqual({ userId: alice, provider: 'anthropic', mask: antMask(key) });
+    expect(await openWith(f.store, NEW, `dek-${alice}`, 1, expectSealed(secret, alice, 1, key), providerKeyBinding(NEW, alice, 'anthropic'))).toBe(key);
     const connected = await f.eventOf(await f.accept({
-      tenantId: T, type: 'ConnectSource', actor: userActor(alice), payload: { sourceId: S1, kind: 'postgres', name: 'old-warehouse', legacyCredential: legacy.config },
+      tenantId: NEW, type: 'ConnectSource', actor: userActor(alice), payload: importLegacySourcePayload({ tenantId: NEW, sourceId: S2, kind: 'mysql', name: 'old', legacyValue: cfgValue }, intake),
     }), 'SourceConnected');
-    expect(connected.payload).toEqual({ sourceId: S1, ownerId: alice, kind: 'postgres', name: 'old-warehouse', credentialVersion: 1, legacyCredential: legacy.config });
-    await f.accept({ tenantId: T, type: 'StoreProviderKey', actor: userActor(bob), payload: { provider: 'openai', legacyApiKey: legacy.bobKey } });
+    const { credential, ...meta } = connected.payload;
+    expect(meta).toEqual({ sourceId: S2, ownerId: alice, kind: 'mysql', name: 'old', credentialVersion: 1 });
+    expect(await openWith(f.store, NEW, `dek-${alice}`, 1, expectSealed(credential, alice, 1, cfg), sourceCredentialBinding(NEW, S2))).toBe(cfg);
+    // v2 from the start: an opener without the legacy secret opens them, and nothing is re-sealed.
+    await f.waitForProjection();
+    expect(await f.open(f.opener(), keyRef(NEW, alice, 'anthropic'))).toBe(key);
+    expect(await f.open(f.opener(), sourceRef(NEW, alice, S2))).toBe(cfg);
+    expect(await reseals(NEW)).toEqual([]);
+    const logged = JSON.stringify([(await f.events(NEW)).map((e) => e.event), await f.commands(NEW)]);
+    for (const v of [value, cfgValue, key, cfg]) expect(logged).not.toContain(v);
+  });
+
+  it('refuses a value that does not decrypt with the legacy secret (LEGACY_IMPORT_FAILED) and a bare legacy value (INVALID_SECRET): nothing appended', async () => {
+    const before = (await f.events(NEW)).length;
+    const wrong = legacyValue(anthropicKey(), 'not-the-old-secret');
+    await f.reject({
+      tenantId: NEW, type: 'StoreProviderKey', actor: userActor(bob), payload: importLegacyProviderKeyPayload({ tenantId: NEW, userId: bob, provider: 'openai', legacyValue: wrong }, f.intakePublicKey),
+    }, 'LEGACY_IMPORT_FAILED');
+    await f.reject({ tenantId: NEW, type: 'StoreProviderKey', actor: userActor(bob), payload: { provider: 'openai', legacyApiKey: legacyValue(anthropicKey()) } }, 'INVALID_SECRET');
+    expect((await f.events(NEW)).length).toBe(before);
+  });
+});
+
+describe('old events that carry a legacy value', () => {
+  it('keep them as they were written; the read models hold them as legacy until re-sealed', async () => {
     await f.waitForProjection();
     expect(await f.q('select owner_id, subject, version, format, legacy, sealed from internal.secrets where tenant_id = $1 order by owner_id, subject', [T])).toEqual(
       [
@@ -63,7 +115,7 @@ describe('importing legacy values', () => {
       ].sort((a, b) => (`${a.owner_id}/${a.subject}` < `${b.owner_id}/${b.subject}` ? -1 : 1)));
     expect(await f.q('select user_id, mask, format from analytics.provider_keys where tenant_id = $1 order by user_id', [T])).toEqual([
       { user_id: alice, mask: '…', format: 'legacy' }, { user_id: bob, mask: '…', format: 'legacy' },
-    ]);
+    ].sort((a, b) => (a.user_id < b.user_id ? -1 : 1)));
   });
 
   it('an opener without the legacy secret, or with a wrong one, opens nothing and re-seals nothing', async () => {

@@ -40,6 +40,11 @@ export function pendingSecret(box: string, binding: SecretBinding, tenant: Activ
   return maxBytes === undefined ? { pending: 'intake', box, binding, owner } : { pending: 'intake', box, binding, owner, maxBytes };
 }
 
+/** A legacy `salt:iv:ct` value in an intake box: the processor decrypts it, then seals it like any secret. */
+export function pendingLegacySecret(box: string, binding: SecretBinding, tenant: ActiveTenant, ownerId: string): PendingSecret {
+  return { ...pendingSecret(box, binding, tenant, ownerId), legacy: true };
+}
+
 /** Unreachable through parse.ts; a command built in code is held to the same rule. */
 export function exactlyOne(field: string, legacyField: string): TenantDecision {
   return refuse(RejectionCode.INVALID_PAYLOAD, `exactly one of "${field}" and "${legacyField}" is required`);

@@ -2,7 +2,7 @@
 // shape check, and the field rules several commands use (secrets, reasons, providers).
 import { rejection, RejectionCode } from '../../errors.ts';
 import type { Rejection } from '../../errors.ts';
-import { findShapeProblem, isIntakeBox, isLegacySecret, isOneOf, isPlainObject, isPrincipalId, isReason } from '../../validation.ts';
+import { findShapeProblem, isIntakeBox, isOneOf, isPlainObject, isPrincipalId, isReason } from '../../validation.ts';
 import { PROVIDERS } from '../types.ts';
 import type { Provider } from '../types.ts';
 
@@ -52,8 +52,9 @@ export function parseSecretPair<F extends string, L extends string>(
   if (box !== undefined) {
     return isIntakeBox(box) ? { ok: true, value: { [field]: box } as { [K in F]: string } } : invalidField(RejectionCode.INVALID_SECRET, field);
   }
+  // A legacy value travels sealed to intake like any secret: its ciphertext reaches no topic.
   const legacy = object[legacyField];
-  return isLegacySecret(legacy) ? { ok: true, value: { [legacyField]: legacy } as { [K in L]: string } } : invalidField(RejectionCode.INVALID_SECRET, legacyField);
+  return isIntakeBox(legacy) ? { ok: true, value: { [legacyField]: legacy } as { [K in L]: string } } : invalidField(RejectionCode.INVALID_SECRET, legacyField);
 }
 
 /** Optional fields: absent (or undefined) is fine and stays absent; anything else must be valid. */

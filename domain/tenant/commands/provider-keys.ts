@@ -10,7 +10,7 @@ import { providerKeyBinding } from '../secrets.ts';
 import { providerKeyOf } from '../state.ts';
 import type { ActiveTenant } from '../state.ts';
 import type { DeleteProviderKeyData, RotateProviderKeyData, StoreProviderKeyData } from '../types.ts';
-import { article, exactlyOne, pendingSecret } from './decide-common.ts';
+import { article, exactlyOne, pendingLegacySecret, pendingSecret } from './decide-common.ts';
 import type { ActingMember, TenantDecision } from './decide-common.ts';
 import { exactlyOneOf, invalidField, parseProvider, parseSecretPair, parseShape } from './parse-common.ts';
 import type { Parsed } from './parse-common.ts';
@@ -18,9 +18,6 @@ import type { Parsed } from './parse-common.ts';
 export type StoreProviderKey = Command<'StoreProviderKey', StoreProviderKeyData>;
 export type RotateProviderKey = Command<'RotateProviderKey', RotateProviderKeyData>;
 export type DeleteProviderKey = Command<'DeleteProviderKey', DeleteProviderKeyData>;
-
-/** The mask of a provider key imported in the legacy format, until it is re-sealed. */
-const LEGACY_MASK = '\u2026';
 
 // Parsing
 
@@ -63,10 +60,10 @@ export function storeProviderKey(command: StoreProviderKey, tenant: ActiveTenant
   }
   const userId = actor.userId;
   const binding = providerKeyBinding(command.metadata.tenantId, userId, provider);
-  // The processor fills an empty mask when it seals; a legacy value shows "…" until re-sealed.
+  // The processor fills the empty mask when it seals (a legacy import once it is decrypted).
   const data =
     apiKey !== undefined ? { userId, provider, mask: '', secret: pendingSecret(apiKey, binding, tenant, userId) }
-    : legacyApiKey !== undefined ? { userId, provider, mask: LEGACY_MASK, legacySecret: legacyApiKey }
+    : legacyApiKey !== undefined ? { userId, provider, mask: '', secret: pendingLegacySecret(legacyApiKey, binding, tenant, userId) }
     : undefined;
   if (data === undefined) return exactlyOne('apiKey', 'legacyApiKey');
   return accept({ type: 'ProviderKeyStored', data });

@@ -11,7 +11,7 @@ import { sourceCredentialBinding } from '../secrets.ts';
 import type { ActiveTenant, SourceState } from '../state.ts';
 import { SOURCE_KINDS } from '../types.ts';
 import type { AuthorizeSourceQueryData, ConnectSourceData, DisconnectSourceData, RotateSourceCredentialData } from '../types.ts';
-import { article, exactlyOne, pendingSecret, withReason } from './decide-common.ts';
+import { article, exactlyOne, pendingLegacySecret, pendingSecret, withReason } from './decide-common.ts';
 import type { ActingMember, TenantDecision } from './decide-common.ts';
 import { exactlyOneOf, invalidField, parseOptionalReason, parseSecretPair, parseShape } from './parse-common.ts';
 import type { Parsed } from './parse-common.ts';
@@ -79,7 +79,7 @@ export function connectSource(command: ConnectSource, tenant: ActiveTenant, acto
   const binding = sourceCredentialBinding(command.metadata.tenantId, sourceId);
   const secret =
     credential !== undefined ? { credential: pendingSecret(credential, binding, tenant, actor.userId) }
-    : legacyCredential !== undefined ? { legacyCredential }
+    : legacyCredential !== undefined ? { credential: pendingLegacySecret(legacyCredential, binding, tenant, actor.userId) }
     : undefined;
   if (secret === undefined) return exactlyOne('credential', 'legacyCredential');
   return accept({ type: 'SourceConnected', data: { sourceId, ownerId: actor.userId, kind, name, credentialVersion: 1, ...secret } });

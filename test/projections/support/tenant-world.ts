@@ -116,7 +116,7 @@ export async function buildWorld<T extends WorldTenant>(recipe: WorldRecipe<T>, 
  * Produces `events` one record (one record batch) at a time, so a consumer with a small
  * maxBytesPerPartition (a rebuild) cuts the stream into other batches than the live projector.
  */
-async function produceOneByOne(rm: ReadModelSpine, events: readonly GeneratedEvent[]): Promise<void> {
+export async function produceOneByOne(rm: ReadModelSpine, events: readonly GeneratedEvent[]): Promise<void> {
   const producer = await IdempotentProducer.open(rm.spine.kafka);
   try {
     for (const { event, hash } of events)

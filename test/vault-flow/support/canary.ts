@@ -35,6 +35,12 @@ export class Canaries {
     return value;
   }
 
+  /** `value` itself as a canary (e.g. a legacy ciphertext that must never be stored). */
+  add(label: string, value: string): string {
+    this.all.push({ label, value });
+    return value;
+  }
+
   /** Every form of every canary, as bytes to search for. */
   forms(): { canary: string; form: string; bytes: Buffer }[] {
     return this.all.flatMap((c) => encodedForms(c.value).map((f) => ({ canary: c.label, form: f.form, bytes: f.bytes })));

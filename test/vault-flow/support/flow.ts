@@ -27,6 +27,8 @@ import { decodeCommand } from '../../../schemas/codec.ts';
 import type { CommandResult, LogicalEvent, SignedCommand } from '../../../domain/logical.ts';
 import type { Kek } from '../../../crypto/vault/key-wrap.ts';
 import { ReadModelSpine } from '../../projections/support/read-models.ts';
+import { produceOneByOne } from '../../projections/support/tenant-world.ts';
+import type { GeneratedEvent } from '../../bench/_synthetic-events.ts';
 import { newIdentity, userActor } from '../../support/spine.ts';
 
 export const RESEALER = { kind: 'service', id: 'vault-opener' } as const;
@@ -141,11 +143,16 @@ export class VaultFlow {
     this.pools.push(storePool, reader);
   }
 
-  static async create(options: { partitions?: number } = {}): Promise<VaultFlow> {
+  /**
+   * `history`: events already in the log before the processor starts (as an older release wrote
+   * them: legacy values carried as-is). The processor is given the legacy secret for imports.
+   */
+  static async create(options: { partitions?: number; history?: readonly GeneratedEvent[] } = {}): Promise<VaultFlow> {
     const rm = await ReadModelSpine.create({ partitions: options.partitions ?? 3 });
     try {
       const log = new RecordingLog();
-      const processor = await rm.spine.startProcessor({}, log);
+      if (options.history !== undefined) await produceOneByOne(rm, options.history);
+      const processor = await rm.spine.startProcessor({ legacySecret: LEGACY_SECRET }, log);
       await rm.startProjector({}, log);
       const client = await rm.spine.client();
       // Legacy values are re-sealed by a service (the chat worker's grant), never a user key.
