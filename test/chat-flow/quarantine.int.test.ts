@@ -3,6 +3,7 @@
 // counted, logged) while every other tenant's events keep being handled; a byte-identical
 // redelivery of a head is skipped without a quarantine; a restart stays up; a release re-checks
 // the tenant from its last good event. The worker runs on the real spine (processor, projector).
+import { testKafka } from '../support/stack.ts';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ChatWorker, CHAT_WORKER_CONSUMER } from '../../consumers/chat-worker/service.ts';
@@ -27,7 +28,7 @@ const T2 = newTenant();
 async function startWorker(): Promise<ChatWorker> {
   const spine = f.spine;
   const worker = new ChatWorker({
-    brokers: spine.brokers,
+    kafka: testKafka('chat-worker'),
     topics: { events: spine.topics.events, commands: spine.topics.commands, results: spine.topics.results },
     databaseUrl: f.rm.url, groupId: `${spine.prefix}palisade-chat-worker`, sessionTimeoutMs: 10_000, concurrency: 1,
     masterKey: spine.masterKey, indexKey: randomBytes(32), producer: { keyId: identity.keyId, secretKey: identity.secretKey },

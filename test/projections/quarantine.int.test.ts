@@ -5,6 +5,7 @@
 // every other tenant keeps projecting; a restart stays up; a release re-checks the tenant from
 // its last good event; a byte-identical redelivery of a head is skipped without a quarantine.
 // Records are written by a raw Kafka producer, as a key-less process on the broker could.
+import { testKafka } from '../support/stack.ts';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -104,7 +105,7 @@ it('a restart stays up and keeps the tenants quarantined; the others keep projec
 });
 
 it('a rebuild replays the same records: it quarantines the same tenants under its own name and swaps', async () => {
-  const result = await rebuild({ brokers: rm.spine.brokers, databaseUrl: rm.url, topic: rm.topic, models: ['audit'], log });
+  const result = await rebuild({ kafka: testKafka('projector'), databaseUrl: rm.url, topic: rm.topic, models: ['audit'], log });
   expect(result.models).toHaveLength(1);
   expect(await audited(b)).toHaveLength(12);
   expect(await audited(a)).toStrictEqual([1, 2, 3, 4, 5]);
