@@ -279,10 +279,12 @@ describe('the chat worker on the real spine', () => {
     const requestsBefore = server.requests.length;
     const { worker, groupId } = await startWorker(); // a fresh group: from offset 0
     await waitForWorkerAtEnd(groupId);
-    // Every turn was seen again: skipped as answered, or (the erased user's, whose read-model rows
-    // are gone) sent again as USER_GONE under the same command id, which the processor answers
-    // with the original result (replayed). None was recorded twice.
-    expect(worker.stats.turns).toBe(beforeEvents.size);
+    // Every turn is seen again: the run guard (docs/spec.md "Quarantine") knows each tenant's
+    // chain up to the head this worker stored and passes the events at or below it over as read
+    // before; a turn it does hand on is skipped as answered, or (the erased user's, whose
+    // read-model rows are gone) sent again as USER_GONE under the same command id, which the
+    // processor answers with the original result (replayed). None is recorded twice.
+    expect(worker.stats.turns).toBeLessThanOrEqual(beforeEvents.size);
     expect(worker.stats.skipped + worker.stats.replayed + worker.stats.refused).toBe(worker.stats.turns);
     expect(worker.stats.replies + worker.stats.failures).toBe(0);
     const afterEvents = outcomes(await allEvents());
